@@ -1,0 +1,95 @@
+#include "engine/onnx/model_loader.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/ir/verifier.h"
+#include "engine/onnx/importer.h"
+#include "onnx/checker.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+namespace kiln::onnx_import {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status ParseModel(const std::string& bytes, onnx::ModelProto* proto) {
+  if (bytes.empty()) return Status::InvalidArgument("the model file is empty");
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT32_MAX);
+  if (!proto->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    return Status::InvalidArgument("the file is not a valid ONNX model (protobuf parsing failed; is it truncated?)");
+  }
+  if (!proto->has_graph()) return Status::InvalidArgument("the model has no graph (is it an ONNX model file?)");
+  return Status::Ok();
+}
+
+Status CheckOpsets(const onnx::ModelProto& proto) {
+  for (const auto& op : proto.opset_import()) {
+    std::string domain = ir::NormalizeDomain(op.domain());
+    if (domain.empty() && op.version() > kMaxSupportedOpset) {
+      return Status::Unimplemented("the model imports ai.onnx opset " + std::to_string(op.version()) +
+                                   "; Kiln supports opsets 1 to " + std::to_string(kMaxSupportedOpset) +
+                                   " (re-export the model with a lower opset)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status RunChecker(const onnx::ModelProto& proto) {
+  try {
+    onnx::checker::check_model(proto);
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    // Keep the first line: the checker appends a long "==> Context" trailer.
+    std::string first = what.substr(0, what.find('\n'));
+    if (what.find("No Op registered") != std::string::npos ||
+        what.find("No opset import for domain") != std::string::npos ||
+        what.find("is not a registered") != std::string::npos) {
+      return Status::Unimplemented("the model uses an operator that ONNX does not define: " + first);
+    }
+    return Status::InvalidArgument("the model fails the ONNX checker: " + first);
+  }
+  return Status::Ok();
+}
+
+void InferShapes(onnx::ModelProto& proto) {
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/false);
+    onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception&) {
+    // Shape inference is advisory: the runtime computes every shape itself.
+  }
+}
+
+}  // namespace
+
+Result<ir::Model> LoadModelBytes(const std::string& bytes, const std::string& base_dir, const LoadOptions& options) {
+  onnx::ModelProto proto;
+  KILN_RETURN_IF_ERROR(ParseModel(bytes, &proto));
+  KILN_RETURN_IF_ERROR(CheckOpsets(proto));
+  if (options.run_checker) KILN_RETURN_IF_ERROR(RunChecker(proto));
+  if (options.infer_shapes) InferShapes(proto);
+  KILN_ASSIGN_OR_RETURN(ir::Model model, ImportModel(proto, base_dir));
+  KILN_RETURN_IF_ERROR(ir::VerifyGraph(model.graph));
+  return model;
+}
+
+Result<ir::Model> LoadModelFile(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Status::NotFound("model file '" + path + "' does not exist");
+  if (fs::is_directory(path, ec)) return Status::InvalidArgument("'" + path + "' is a folder, not a model file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("model file '" + path + "' cannot be opened");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto model = LoadModelBytes(bytes, fs::path(path).parent_path().string(), options);
+  if (!model.ok()) return model.status().WithContext("'" + path + "'");
+  return model;
+}
+
+}  // namespace kiln::onnx_import

@@ -1,0 +1,202 @@
+#include "engine/onnx/tensor_proto.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "onnx/onnx_pb.h"
+#include "onnx/onnx-data.pb.h"
+
+namespace kiln::onnx_import {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status ReadExternalData(const onnx::TensorProto& proto, const std::string& base_dir, std::string* out) {
+  std::string location;
+  int64_t offset = 0;
+  int64_t length = -1;
+  for (const auto& kv : proto.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::stoll(kv.value());
+    else if (kv.key() == "length") length = std::stoll(kv.value());
+  }
+  if (location.empty()) {
+    return Status::InvalidArgument("tensor '" + proto.name() + "' has external data without a location");
+  }
+  fs::path rel(location);
+  if (rel.is_absolute()) {
+    return Status::InvalidArgument("tensor '" + proto.name() + "': external data location '" + location +
+                                   "' must be relative to the model's folder");
+  }
+  for (const auto& part : rel) {
+    if (part == "..") {
+      return Status::InvalidArgument("tensor '" + proto.name() + "': external data location '" + location +
+                                     "' leaves the model's folder");
+    }
+  }
+  fs::path full = fs::path(base_dir.empty() ? "." : base_dir) / rel;
+  std::ifstream in(full, std::ios::binary);
+  if (!in) {
+    return Status::NotFound("tensor '" + proto.name() + "': external data file '" + full.string() +
+                            "' cannot be opened");
+  }
+  in.seekg(0, std::ios::end);
+  int64_t file_size = in.tellg();
+  if (offset < 0 || offset > file_size) {
+    return Status::InvalidArgument("tensor '" + proto.name() + "': external data offset " +
+                                   std::to_string(offset) + " is past the end of '" + full.string() + "'");
+  }
+  if (length < 0) length = file_size - offset;
+  if (offset + length > file_size) {
+    return Status::InvalidArgument("tensor '" + proto.name() + "': external data file '" + full.string() +
+                                   "' is truncated (needs " + std::to_string(offset + length) + " bytes, has " +
+                                   std::to_string(file_size) + ")");
+  }
+  out->resize(static_cast<size_t>(length));
+  in.seekg(offset);
+  in.read(out->data(), length);
+  if (!in) return Status::InvalidArgument("tensor '" + proto.name() + "': reading external data failed");
+  return Status::Ok();
+}
+
+template <typename T, typename Field>
+void CopyTypedField(const Field& field, Tensor& t) {
+  T* p = t.data<T>();
+  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = static_cast<T>(field.Get(static_cast<int>(i)));
+}
+
+}  // namespace
+
+Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir) {
+  const std::string label = proto.name().empty() ? std::string("tensor") : "tensor '" + proto.name() + "'";
+  if (!IsKnownDataType(proto.data_type())) {
+    return Status::InvalidArgument(label + " has unknown data type " + std::to_string(proto.data_type()));
+  }
+  DataType dt = static_cast<DataType>(proto.data_type());
+  if (dt == DataType::kComplex64 || dt == DataType::kComplex128) {
+    return Status::Unimplemented(label + " has data type " + std::string(DataTypeName(dt)) +
+                                 ", which Kiln does not support");
+  }
+  Shape shape;
+  for (int64_t d : proto.dims()) {
+    if (d < 0) return Status::InvalidArgument(label + " has a negative dimension");
+    shape.push_back(d);
+  }
+  int64_t n = NumElements(shape);
+  Tensor t = Tensor::Allocate(dt, shape);
+
+  if (dt == DataType::kString) {
+    if (proto.string_data_size() != n) {
+      return Status::InvalidArgument(label + " has " + std::to_string(proto.string_data_size()) +
+                                     " strings for shape " + ShapeToString(shape));
+    }
+    for (int64_t i = 0; i < n; ++i) t.data<std::string>()[i] = proto.string_data(static_cast<int>(i));
+    return t;
+  }
+
+  const size_t elem = DataTypeSize(dt);
+  std::string external;
+  const std::string* raw = nullptr;
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    KILN_RETURN_IF_ERROR(ReadExternalData(proto, base_dir, &external));
+    raw = &external;
+  } else if (proto.has_raw_data()) {
+    raw = &proto.raw_data();
+  }
+  if (raw != nullptr) {
+    if (raw->size() != static_cast<size_t>(n) * elem) {
+      return Status::InvalidArgument(label + " holds " + std::to_string(raw->size()) + " bytes, but shape " +
+                                     ShapeToString(shape) + " of " + std::string(DataTypeName(dt)) + " needs " +
+                                     std::to_string(static_cast<size_t>(n) * elem));
+    }
+    if (n > 0) std::memcpy(t.raw_data(), raw->data(), raw->size());
+    if (dt == DataType::kBool) {  // normalise non-zero bytes to true
+      for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = reinterpret_cast<const uint8_t*>(raw->data())[i] != 0;
+    }
+    return t;
+  }
+
+  int64_t have = 0;
+  switch (dt) {
+    case DataType::kFloat: have = proto.float_data_size(); break;
+    case DataType::kDouble: have = proto.double_data_size(); break;
+    case DataType::kInt64: have = proto.int64_data_size(); break;
+    case DataType::kUInt32: case DataType::kUInt64: have = proto.uint64_data_size(); break;
+    default: have = proto.int32_data_size(); break;
+  }
+  if (have != n) {
+    return Status::InvalidArgument(label + " has " + std::to_string(have) + " values for shape " +
+                                   ShapeToString(shape));
+  }
+  switch (dt) {
+    case DataType::kFloat: CopyTypedField<float>(proto.float_data(), t); break;
+    case DataType::kDouble: CopyTypedField<double>(proto.double_data(), t); break;
+    case DataType::kInt64: CopyTypedField<int64_t>(proto.int64_data(), t); break;
+    case DataType::kUInt32: CopyTypedField<uint32_t>(proto.uint64_data(), t); break;
+    case DataType::kUInt64: CopyTypedField<uint64_t>(proto.uint64_data(), t); break;
+    case DataType::kInt32: CopyTypedField<int32_t>(proto.int32_data(), t); break;
+    case DataType::kInt16: CopyTypedField<int16_t>(proto.int32_data(), t); break;
+    case DataType::kInt8: CopyTypedField<int8_t>(proto.int32_data(), t); break;
+    case DataType::kUInt16: CopyTypedField<uint16_t>(proto.int32_data(), t); break;
+    case DataType::kUInt8: CopyTypedField<uint8_t>(proto.int32_data(), t); break;
+    case DataType::kBool:
+      for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = proto.int32_data(static_cast<int>(i)) != 0;
+      break;
+    case DataType::kFloat16:
+      for (int64_t i = 0; i < n; ++i)
+        t.data<Float16>()[i] = Float16::FromBits(static_cast<uint16_t>(proto.int32_data(static_cast<int>(i))));
+      break;
+    case DataType::kBFloat16:
+      for (int64_t i = 0; i < n; ++i)
+        t.data<BFloat16>()[i] = BFloat16::FromBits(static_cast<uint16_t>(proto.int32_data(static_cast<int>(i))));
+      break;
+    default:
+      return Status::Unimplemented(label + ": data type " + std::string(DataTypeName(dt)) + " is not supported");
+  }
+  return t;
+}
+
+Result<Value> ValueFromSequenceProto(const onnx::SequenceProto& proto) {
+  if (proto.elem_type() != onnx::SequenceProto::TENSOR && proto.elem_type() != onnx::SequenceProto::UNDEFINED) {
+    return Status::Unimplemented("sequences of non-tensor values are not supported");
+  }
+  Sequence seq;
+  for (const auto& tp : proto.tensor_values()) {
+    KILN_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(tp, ""));
+    seq.elem_type = t.dtype();
+    seq.items.push_back(std::move(t));
+  }
+  return Value(std::move(seq));
+}
+
+Result<Value> ValueFromOptionalProto(const onnx::OptionalProto& proto) {
+  switch (proto.elem_type()) {
+    case onnx::OptionalProto::UNDEFINED: return Value::None();
+    case onnx::OptionalProto::TENSOR: {
+      KILN_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(proto.tensor_value(), ""));
+      return Value(std::move(t));
+    }
+    case onnx::OptionalProto::SEQUENCE: return ValueFromSequenceProto(proto.sequence_value());
+    default: return Status::Unimplemented("optional values of this element kind are not supported");
+  }
+}
+
+Result<Value> ParseValue(const std::string& bytes, const ir::TypeInfo& expected) {
+  if (expected.kind == ir::TypeInfo::Kind::kSequence) {
+    onnx::SequenceProto sp;
+    if (!sp.ParseFromString(bytes)) return Status::InvalidArgument("cannot parse SequenceProto");
+    return ValueFromSequenceProto(sp);
+  }
+  if (expected.kind == ir::TypeInfo::Kind::kOptional) {
+    onnx::OptionalProto op;
+    if (!op.ParseFromString(bytes)) return Status::InvalidArgument("cannot parse OptionalProto");
+    return ValueFromOptionalProto(op);
+  }
+  onnx::TensorProto tp;
+  if (!tp.ParseFromString(bytes)) return Status::InvalidArgument("cannot parse TensorProto");
+  KILN_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(tp, ""));
+  return Value(std::move(t));
+}
+
+}  // namespace kiln::onnx_import

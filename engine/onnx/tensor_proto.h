@@ -1,0 +1,31 @@
+// Conversion between ONNX's serialized values (TensorProto, SequenceProto,
+// OptionalProto) and Kiln's Tensor / Value.
+#pragma once
+
+#include <string>
+
+#include "engine/core/status.h"
+#include "engine/core/value.h"
+#include "engine/ir/type_info.h"
+
+namespace onnx {
+class TensorProto;
+class SequenceProto;
+class OptionalProto;
+class TypeProto;
+}  // namespace onnx
+
+namespace kiln::onnx_import {
+
+// Decodes a TensorProto (raw_data, typed fields or external data). External
+// data is read relative to `base_dir`; a location that is absolute or leaves
+// base_dir is refused.
+Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir);
+Result<Value> ValueFromSequenceProto(const onnx::SequenceProto& proto);
+Result<Value> ValueFromOptionalProto(const onnx::OptionalProto& proto);
+
+// Parses a serialized TensorProto / SequenceProto / OptionalProto, choosing by
+// `expected` (the graph input's or output's declared type).
+Result<Value> ParseValue(const std::string& bytes, const ir::TypeInfo& expected);
+
+}  // namespace kiln::onnx_import

@@ -1,0 +1,47 @@
+#include "engine/runtime/executor.h"
+
+#include <new>
+
+#include "engine/runtime/kernel_context.h"
+
+namespace kiln {
+
+const Value* Frame::Lookup(const std::string& name) const {
+  int s = plan_.SlotOf(name);
+  if (s >= 0) return &slots_[static_cast<size_t>(s)];
+  return parent_ ? parent_->Lookup(name) : nullptr;
+}
+
+Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent) {
+  Frame frame(plan, parent);
+  for (const auto& [s, tensor] : plan.constants()) frame.slot(s) = Value(tensor);
+  for (const auto& [s, name] : plan.outer_reads()) {
+    const Value* v = parent ? parent->Lookup(name) : nullptr;
+    if (v == nullptr) return Status::Internal("value '" + name + "' from an enclosing graph is not available");
+    frame.slot(s) = *v;
+  }
+  const auto& input_slots = plan.input_slots();
+  for (size_t i = 0; i < input_slots.size() && i < inputs.size(); ++i) {
+    bool keeps_default = inputs[i].is_none() && !frame.slot(input_slots[i]).is_none();
+    if (!keeps_default) frame.slot(input_slots[i]) = std::move(inputs[i]);
+  }
+  for (const auto& step : plan.steps()) {
+    KernelContext ctx(frame, step, step.opset);
+    Status status;
+    try {
+      status = step.kernel->Compute(ctx);
+    } catch (const std::bad_alloc&) {
+      status = Status::ResourceExhausted("out of memory");
+    } catch (const std::exception& e) {
+      status = Status::Internal(std::string("unexpected error: ") + e.what());
+    }
+    if (!status.ok()) return status.WithContext("node " + step.node->Describe());
+    for (int s : step.release) frame.slot(s) = Value();
+  }
+  std::vector<Value> outputs;
+  outputs.reserve(plan.output_slots().size());
+  for (int s : plan.output_slots()) outputs.push_back(frame.slot(s));
+  return outputs;
+}
+
+}  // namespace kiln

@@ -1,0 +1,64 @@
+#include "engine/runtime/kernel_context.h"
+
+#include "engine/runtime/executor.h"
+
+namespace kiln {
+
+namespace {
+const Value& NoneValue() {
+  static const Value none;
+  return none;
+}
+const Tensor& UndefinedTensor() {
+  static const Tensor undefined;
+  return undefined;
+}
+}  // namespace
+
+bool KernelContext::has_input(int i) const {
+  if (i < 0 || i >= num_inputs()) return false;
+  int s = step_.inputs[static_cast<size_t>(i)];
+  return s >= 0 && !frame_.slot(s).is_none();
+}
+
+const Value& KernelContext::input_value(int i) const {
+  if (i < 0 || i >= num_inputs()) return NoneValue();
+  int s = step_.inputs[static_cast<size_t>(i)];
+  return s < 0 ? NoneValue() : frame_.slot(s);
+}
+
+const Tensor& KernelContext::input(int i) const {
+  const Value& v = input_value(i);
+  return v.is_tensor() ? v.tensor() : UndefinedTensor();
+}
+
+Status KernelContext::RequireTensor(int i) const {
+  const Value& v = input_value(i);
+  if (v.is_tensor()) return Status::Ok();
+  std::string which = "input " + std::to_string(i);
+  if (i < static_cast<int>(node().inputs.size()) && !node().inputs[static_cast<size_t>(i)].empty())
+    which += " ('" + node().inputs[static_cast<size_t>(i)] + "')";
+  return Status::InvalidArgument(which + (v.is_none() ? " is missing" : " must be a tensor, got " + v.Describe()));
+}
+
+Tensor& KernelContext::AllocateOutput(int i, DataType dtype, Shape shape) {
+  static thread_local Tensor discarded;
+  if (!wants_output(i)) {
+    discarded = Tensor::Allocate(dtype, std::move(shape));
+    return discarded;
+  }
+  Value& slot = frame_.slot(step_.outputs[static_cast<size_t>(i)]);
+  slot = Value(Tensor::Allocate(dtype, std::move(shape)));
+  return slot.tensor();
+}
+
+void KernelContext::SetOutput(int i, Value value) {
+  if (!wants_output(i)) return;
+  frame_.slot(step_.outputs[static_cast<size_t>(i)]) = std::move(value);
+}
+
+Result<std::vector<Value>> KernelContext::RunSubgraph(const GraphPlan& plan, std::vector<Value> inputs) {
+  return ExecutePlan(plan, std::move(inputs), &frame_);
+}
+
+}  // namespace kiln

@@ -1,0 +1,50 @@
+// OpKernel: the compiled, ready-to-run form of one node.
+//
+// A factory (KernelFactory) builds a kernel once per node when a session is
+// created: it reads and validates attributes there, so Compute only does the
+// work. Compute is const and may be called from several threads at once
+// (one session serves concurrent requests); a kernel that caches anything
+// guards the cache itself.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "engine/core/status.h"
+#include "engine/ir/graph.h"
+
+namespace kiln {
+
+class KernelContext;
+class GraphPlan;
+
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  virtual Status Compute(KernelContext& ctx) const = 0;
+};
+
+// What a kernel factory sees of its node at session creation.
+struct KernelInit {
+  const ir::Node& node;
+  int64_t opset;             // version of the node's domain imported by the model
+  const ir::Graph& graph;    // the graph holding the node (for declared types)
+  // Compiles a subgraph (If/Loop/Scan body) into a plan for KernelContext::RunSubgraph.
+  std::function<Result<std::shared_ptr<const GraphPlan>>(const ir::Graph&)> compile_subgraph;
+
+  // Declared or inferred element type of input i, or kUndefined.
+  DataType InputType(size_t i) const;
+  DataType OutputType(size_t i) const;
+  // The constant tensor feeding input i when it is an initializer, else nullptr.
+  const Tensor* ConstantInput(size_t i) const;
+};
+
+using KernelFactory = Result<std::unique_ptr<OpKernel>> (*)(const KernelInit&);
+
+// Factory for a kernel class whose constructor takes `const KernelInit&`.
+template <typename K>
+Result<std::unique_ptr<OpKernel>> MakeKernel(const KernelInit& init) {
+  return std::unique_ptr<OpKernel>(new K(init));
+}
+
+}  // namespace kiln

@@ -1,0 +1,34 @@
+// The `kiln` subcommands. Each Register* adds its subcommand to the CLI11
+// app and returns a callable that runs it (after parsing) and yields the
+// process exit status.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "engine/core/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace kiln::tools {
+
+// Exit statuses documented in the README.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,        // anything else
+  kExitBadInput = 2,     // bad usage, bad model or input files
+  kExitUnsupported = 3,  // the model needs an operator, dtype or feature Kiln lacks
+};
+
+// Prints "kiln: <message>" (first line: the one-line reason) and maps the
+// status code to an exit status.
+int ReportError(const Status& status);
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner RegisterRunCommand(CLI::App& app);
+CommandRunner RegisterInspectCommand(CLI::App& app);
+
+}  // namespace kiln::tools

@@ -1,0 +1,99 @@
+// `kiln inspect MODEL`: what a model contains and whether Kiln can run it —
+// opsets, inputs and outputs, an operator histogram, parameter count and
+// bytes, and the operators Kiln does not support.
+#include <CLI/CLI.hpp>
+
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "engine/kernels/cpu/registry.h"
+#include "engine/onnx/model_loader.h"
+#include "tools/kiln/commands.h"
+
+namespace kiln::tools {
+namespace {
+
+struct InspectArgs {
+  std::string model;
+};
+
+void CountOps(const ir::Graph& g, const ir::Model& m, std::map<std::string, int>& histogram,
+              std::set<std::string>& unsupported) {
+  for (const auto& n : g.nodes) {
+    std::string key = (n.domain.empty() ? "" : n.domain + "::") + n.op_type;
+    ++histogram[key];
+    if (!KernelRegistry::Cpu().Find(n.domain, n.op_type, m.OpsetOf(n.domain))) {
+      unsupported.insert(key + " (opset " + std::to_string(m.OpsetOf(n.domain)) + ")");
+    }
+    for (const auto& kv : n.attributes) {
+      if (kv.second.g) CountOps(*kv.second.g, m, histogram, unsupported);
+      for (const auto& sg : kv.second.graphs) CountOps(*sg, m, histogram, unsupported);
+    }
+  }
+}
+
+std::string HumanBytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 3) { bytes /= 1024; ++u; }
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(u ? 1 : 0) << bytes << " " << units[u];
+  return os.str();
+}
+
+int Inspect(const InspectArgs& args) {
+  auto model = onnx_import::LoadModelFile(args.model);
+  if (!model.ok()) return ReportError(model.status());
+  const ir::Model& m = *model;
+  const ir::Graph& g = m.graph;
+
+  std::cout << "model:     " << args.model << "\n";
+  std::cout << "producer:  " << (m.producer_name.empty() ? "-" : m.producer_name + " " + m.producer_version)
+            << "\nir:        " << m.ir_version << "\nopsets:   ";
+  for (const auto& [domain, version] : m.opset_imports) std::cout << " " << (domain.empty() ? "ai.onnx" : domain) << "=" << version;
+  std::cout << "\n\ninputs:\n";
+  for (const auto* vi : g.RuntimeInputs()) std::cout << "  " << vi->name << ": " << vi->type.ToString() << "\n";
+  std::cout << "outputs:\n";
+  for (const auto& vi : g.outputs) std::cout << "  " << vi.name << ": " << vi.type.ToString() << "\n";
+
+  int64_t params = 0;
+  size_t bytes = 0;
+  for (const auto& [name, t] : g.initializers) {
+    params += t.num_elements();
+    bytes += t.byte_size();
+  }
+  std::cout << "\nparameters: " << params << " in " << g.initializers.size() << " initializers, " << HumanBytes(static_cast<double>(bytes))
+            << "\n";
+
+  std::map<std::string, int> histogram;
+  std::set<std::string> unsupported;
+  CountOps(g, m, histogram, unsupported);
+  int total = 0;
+  for (const auto& kv : histogram) total += kv.second;
+  std::cout << "\noperators (" << total << " nodes):\n";
+  std::vector<std::pair<int, std::string>> sorted;
+  for (const auto& kv : histogram) sorted.emplace_back(-kv.second, kv.first);
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [neg, op] : sorted) std::cout << "  " << std::setw(6) << -neg << "  " << op << "\n";
+  if (unsupported.empty()) {
+    std::cout << "\nsupported: yes, Kiln implements every operator in this model\n";
+  } else {
+    std::cout << "\nunsupported operators:\n";
+    for (const auto& u : unsupported) std::cout << "  " << u << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRunner RegisterInspectCommand(CLI::App& app) {
+  auto args = std::make_shared<InspectArgs>();
+  CLI::App* cmd = app.add_subcommand("inspect", "Describe a model: opsets, inputs, outputs, operators, parameters");
+  cmd->add_option("model", args->model, "ONNX model file")->required();
+  return [args] { return Inspect(*args); };
+}
+
+}  // namespace kiln::tools
