@@ -1,0 +1,16 @@
+// General matrix multiply used by MatMul, Gemm, Conv (im2col), Einsum, RNNs:
+//   C[m x n] = alpha * op(A)[m x k] * op(B)[k x n] + beta * C
+// Row-major; lda/ldb/ldc are row strides; op() transposes when trans_* is set.
+// Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::cpu {
+
+void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
+          const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
+
+}  // namespace kiln::cpu
