@@ -1,7 +1,6 @@
 // EyeLike: a 2-D tensor shaped like the input with ones on the k-th diagonal
 // and zeros elsewhere; the element type is the dtype attribute or the input's.
 #include <algorithm>
-#include <cstring>
 
 #include "engine/kernels/cpu/kernel_util.h"
 
@@ -23,9 +22,10 @@ class EyeLikeKernel final : public OpKernel {
       using T = typename decltype(tag)::type;
       T* p = out.data<T>();
       std::fill_n(p, rows * cols, T(0));
-      const int64_t first_row = std::max<int64_t>(0, -k_);
-      const int64_t last_row = std::min<int64_t>(rows, cols - k_);  // exclusive
-      for (int64_t r = first_row; r < last_row; ++r) p[r * cols + r + k_] = T(1);
+      const int64_t k = std::clamp<int64_t>(k_, -rows, cols);  // beyond this range the diagonal is empty
+      const int64_t first_row = std::max<int64_t>(0, -k);
+      const int64_t last_row = std::min<int64_t>(rows, cols - k);  // exclusive
+      for (int64_t r = first_row; r < last_row; ++r) p[r * cols + r + k] = T(1);
     });
   }
 
