@@ -34,15 +34,14 @@ class CompressKernel final : public OpKernel {
       inner = SizeFromDim(input.shape(), axis + 1, input.shape().size());
       out_shape = input.shape();
     }
-    if (condition.num_elements() > axis_dim) {
-      return ShapeError("condition has " + std::to_string(condition.num_elements()) +
-                        " entries, more than the " + std::to_string(axis_dim) + " selectable slices");
-    }
-    // Slices past the end of condition are dropped.
+    // Slices past the end of condition are dropped; entries past the last
+    // slice must be false (as in numpy.compress).
     const bool* keep = condition.data<bool>();
     std::vector<int64_t> selected;
     for (int64_t i = 0; i < condition.num_elements(); ++i) {
-      if (keep[i]) selected.push_back(i);
+      if (!keep[i]) continue;
+      if (i >= axis_dim) return IndexOutOfRange(i, axis_dim, "selected slice");
+      selected.push_back(i);
     }
     const auto count = static_cast<int64_t>(selected.size());
     if (axis_) {

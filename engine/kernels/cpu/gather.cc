@@ -162,7 +162,7 @@ class GatherNDKernel final : public OpKernel {
 
     std::vector<int64_t> offsets(static_cast<size_t>(batches * tuples_per_batch));
     for (int64_t t = 0; t < batches * tuples_per_batch; ++t) {
-      int64_t offset = (t / std::max<int64_t>(tuples_per_batch, 1)) * batch_stride;
+      int64_t offset = (t / tuples_per_batch) * batch_stride;
       for (size_t j = 0; j < ku; ++j) {
         const int64_t dim = dshape[bu + j];
         int64_t index = indices[t * k + static_cast<int64_t>(j)];
