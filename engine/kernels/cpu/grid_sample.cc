@@ -19,8 +19,8 @@ double Reflect(double x, double twice_low, double twice_high) {
   const double span = (twice_high - twice_low) / 2;
   x = std::fabs(x - low);
   const double extra = std::fmod(x, span);
-  const int64_t flips = static_cast<int64_t>(std::floor(x / span));
-  return flips % 2 == 0 ? low + extra : low + span - extra;
+  const double flips = std::floor(x / span);
+  return std::fmod(flips, 2.0) == 0 ? low + extra : low + span - extra;
 }
 
 class GridSampleKernel final : public OpKernel {

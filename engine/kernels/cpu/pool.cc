@@ -238,8 +238,9 @@ class PoolKernel final : public OpKernel {
               }
             });
             dst[pl * positions + p] = static_cast<T>(best);
-            if (indices != nullptr) {
-              indices[pl * positions + p] = pl * in_plane + (storage_order_ == 0 ? best_row : best_col);
+            if (indices != nullptr) {  // -1 for a window that lies entirely in the padding
+              indices[pl * positions + p] =
+                  best_row < 0 ? -1 : pl * in_plane + (storage_order_ == 0 ? best_row : best_col);
             }
           }
         }
@@ -289,8 +290,7 @@ class PoolKernel final : public OpKernel {
 double ReadLpExponent(const KernelInit& init) {
   const ir::Attribute* attr = init.node.FindAttribute("p");
   if (attr == nullptr) return 2.0;
-  if (init.opset < 2) return init.node.GetFloat("p", 2.0f);
-  return static_cast<double>(init.node.GetInt("p", 2));
+  return attr->type == ir::Attribute::Type::kFloat ? static_cast<double>(attr->f) : static_cast<double>(attr->i);
 }
 
 Result<std::unique_ptr<OpKernel>> MakePool(const KernelInit& init, PoolKind kind) {

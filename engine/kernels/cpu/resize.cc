@@ -86,6 +86,8 @@ DimTaps MakeDimTaps(const ResizeOptions& o, int64_t in_len, int64_t out_len, dou
     const double xo =
         OriginalCoordinate(o.coord, static_cast<double>(x), scale, in_len, out_len_exact, roi_start, roi_end);
     const size_t base = static_cast<size_t>(x) * DimTaps::kMaxTaps;
+    // Outside the crop (or not a number): the output takes extrapolation_value.
+    if (!std::isfinite(xo)) continue;
     if (o.coord == CoordMode::kTfCropAndResize && (xo < 0 || xo > static_cast<double>(in_len - 1))) continue;
     int64_t idx[4];
     double w[4];
@@ -243,7 +245,11 @@ Result<Shape> ShapeFromScales(const Shape& in, const std::vector<double>& scales
   Shape out(in.size());
   for (size_t d = 0; d < in.size(); ++d) {
     if (!(scales[d] > 0) || !std::isfinite(scales[d])) return ShapeError("scales must be positive and finite");
-    out[d] = static_cast<int64_t>(std::floor(scales[d] * static_cast<double>(in[d])));
+    const double len = std::floor(scales[d] * static_cast<double>(in[d]));
+    if (len > static_cast<double>(std::numeric_limits<int32_t>::max())) {
+      return ShapeError("scales give an output dim larger than 2^31");
+    }
+    out[d] = static_cast<int64_t>(len);
   }
   return out;
 }
