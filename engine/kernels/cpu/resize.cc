@@ -25,12 +25,16 @@ struct ResizeOptions {
   double extrapolation_value = 0.0;
 };
 
-// The input taps (element offsets and weights) one output coordinate of one dim reads.
+// The input taps (indices along the dim and weights) each output coordinate of one dim reads.
 struct DimTaps {
   static constexpr int kMaxTaps = 4;
-  std::vector<int64_t> offsets;  // out_len x kMaxTaps
+  std::vector<int64_t> indices;  // out_len x kMaxTaps
   std::vector<double> weights;   // out_len x kMaxTaps
   std::vector<int> counts;       // out_len; 0 means "outside the crop: use extrapolation_value"
+  bool identity = false;         // every output coordinate reads the same input coordinate only
+
+  const int64_t* IndicesAt(int64_t x) const { return &indices[static_cast<size_t>(x) * kMaxTaps]; }
+  const double* WeightsAt(int64_t x) const { return &weights[static_cast<size_t>(x) * kMaxTaps]; }
 };
 
 // Maps output coordinate x of a dim to input space.
@@ -76,9 +80,9 @@ int64_t NearestIndex(NearestMode mode, double x, double scale) {
 }
 
 DimTaps MakeDimTaps(const ResizeOptions& o, int64_t in_len, int64_t out_len, double out_len_exact, double scale,
-                    double roi_start, double roi_end, int64_t in_stride) {
+                    double roi_start, double roi_end) {
   DimTaps taps;
-  taps.offsets.assign(static_cast<size_t>(out_len) * DimTaps::kMaxTaps, 0);
+  taps.indices.assign(static_cast<size_t>(out_len) * DimTaps::kMaxTaps, 0);
   taps.weights.assign(static_cast<size_t>(out_len) * DimTaps::kMaxTaps, 0.0);
   taps.counts.assign(static_cast<size_t>(out_len), 0);
   auto clamp = [in_len](int64_t i) { return std::clamp<int64_t>(i, 0, in_len - 1); };
@@ -126,16 +130,20 @@ DimTaps MakeDimTaps(const ResizeOptions& o, int64_t in_len, int64_t out_len, dou
     int kept = 0;
     for (int k = 0; k < n; ++k) {
       if (w[k] == 0 && n > 1) continue;
-      taps.offsets[base + static_cast<size_t>(kept)] = clamp(idx[k]) * in_stride;
+      taps.indices[base + static_cast<size_t>(kept)] = clamp(idx[k]);
       taps.weights[base + static_cast<size_t>(kept)] = w[k];
       ++kept;
     }
     if (kept == 0) {  // all weights cancelled: read the nearest edge element with weight 0
-      taps.offsets[base] = clamp(idx[0]) * in_stride;
+      taps.indices[base] = clamp(idx[0]);
       taps.weights[base] = 0;
       kept = 1;
     }
     taps.counts[static_cast<size_t>(x)] = kept;
+  }
+  taps.identity = in_len == out_len;
+  for (int64_t x = 0; x < out_len && taps.identity; ++x) {
+    taps.identity = taps.counts[static_cast<size_t>(x)] == 1 && *taps.IndicesAt(x) == x && *taps.WeightsAt(x) == 1.0;
   }
   return taps;
 }
@@ -154,9 +162,34 @@ T FromDouble(double v) {
   }
 }
 
+// One separable pass: interpolates along `axis` of `src` (shape `shape`),
+// writing the result with that dim resized to taps' length into `dst`.
+void InterpolateAxis(const std::vector<double>& src, const Shape& shape, size_t axis, const DimTaps& taps,
+                     int64_t out_len, std::vector<double>& dst) {
+  const int64_t outer = SizeFromDim(shape, 0, axis);
+  const int64_t in_len = shape[axis];
+  const int64_t inner = SizeFromDim(shape, axis + 1, shape.size());
+  dst.assign(static_cast<size_t>(outer * out_len * inner), 0.0);
+  for (int64_t o = 0; o < outer; ++o) {
+    const double* in = src.data() + o * in_len * inner;
+    double* out = dst.data() + o * out_len * inner;
+    for (int64_t x = 0; x < out_len; ++x) {
+      const int64_t* idx = taps.IndicesAt(x);
+      const double* w = taps.WeightsAt(x);
+      double* row = out + x * inner;
+      for (int k = 0; k < taps.counts[static_cast<size_t>(x)]; ++k) {
+        const double* from = in + idx[k] * inner;
+        const double wk = w[k];
+        for (int64_t i = 0; i < inner; ++i) row[i] += wk * from[i];
+      }
+    }
+  }
+}
+
 // Resizes x to out_shape. `scales` per dim; `sized` says output lengths came
 // from a sizes input (then they are exact) rather than from scales; `roi`
 // holds starts then ends (tf_crop_and_resize only; may be empty).
+// Nearest gathers elements; linear and cubic interpolate one dim at a time in double.
 Status Interpolate(KernelContext& ctx, const ResizeOptions& o, const Tensor& x, const Shape& out_shape,
                    const std::vector<double>& scales, bool sized, const std::vector<double>& roi) {
   const size_t rank = out_shape.size();
@@ -164,63 +197,64 @@ Status Interpolate(KernelContext& ctx, const ResizeOptions& o, const Tensor& x, 
   if (y.num_elements() == 0) return Status::Ok();
   if (x.num_elements() == 0) return ShapeError("cannot resize an empty tensor to a non-empty shape");
 
-  std::vector<int64_t> in_strides(rank, 1);
-  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * x.dim(static_cast<int>(d));
   std::vector<DimTaps> taps;
   taps.reserve(rank);
+  bool any_outside = false;
   for (size_t d = 0; d < rank; ++d) {
     const int64_t in_len = x.dim(static_cast<int>(d));
     const double out_exact = sized ? static_cast<double>(out_shape[d]) : scales[d] * static_cast<double>(in_len);
     const double roi_start = roi.size() == 2 * rank ? roi[d] : 0.0;
     const double roi_end = roi.size() == 2 * rank ? roi[d + rank] : 1.0;
-    taps.push_back(MakeDimTaps(o, in_len, out_shape[d], out_exact, scales[d], roi_start, roi_end, in_strides[d]));
+    taps.push_back(MakeDimTaps(o, in_len, out_shape[d], out_exact, scales[d], roi_start, roi_end));
+    any_outside |= std::find(taps.back().counts.begin(), taps.back().counts.end(), 0) != taps.back().counts.end();
   }
+  std::vector<int64_t> in_strides(rank, 1);
+  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * x.dim(static_cast<int>(d));
 
   auto run = [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = x.data<T>();
     T* dst = y.data<T>();
-    const T extrapolated = FromDouble<T>(o.extrapolation_value);
-    std::vector<int64_t> coord(rank, 0), tap(rank, 0);
-    std::vector<const int64_t*> offs(rank);
-    std::vector<const double*> ws(rank);
-    std::vector<int> counts(rank);
     const int64_t total = y.num_elements();
-    for (int64_t i = 0; i < total; ++i) {
-      bool outside = false;
-      for (size_t d = 0; d < rank; ++d) {
-        const size_t c = static_cast<size_t>(coord[d]);
-        counts[d] = taps[d].counts[c];
-        offs[d] = &taps[d].offsets[c * DimTaps::kMaxTaps];
-        ws[d] = &taps[d].weights[c * DimTaps::kMaxTaps];
-        outside |= counts[d] == 0;
-      }
-      if (outside) {
-        dst[i] = extrapolated;
-      } else if (o.mode == InterpMode::kNearest) {
+    if (o.mode == InterpMode::kNearest) {
+      std::vector<int64_t> coord(rank, 0);
+      for (int64_t i = 0; i < total; ++i) {
         int64_t offset = 0;
-        for (size_t d = 0; d < rank; ++d) offset += offs[d][0];
+        for (size_t d = 0; d < rank; ++d) offset += taps[d].IndicesAt(coord[d])[0] * in_strides[d];
         dst[i] = src[offset];
-      } else {
-        double acc = 0;
-        std::fill(tap.begin(), tap.end(), 0);
-        while (true) {
-          int64_t offset = 0;
-          double w = 1;
-          for (size_t d = 0; d < rank; ++d) {
-            offset += offs[d][tap[d]];
-            w *= ws[d][tap[d]];
-          }
-          acc += w * static_cast<double>(static_cast<ComputeType<T>>(src[offset]));
-          size_t d = rank;
-          while (d > 0 && ++tap[d - 1] == counts[d - 1]) tap[--d] = 0;
-          if (d == 0) break;
+        for (size_t d = rank; d-- > 0;) {
+          if (++coord[d] < out_shape[d]) break;
+          coord[d] = 0;
         }
-        dst[i] = FromDouble<T>(acc);
       }
-      for (size_t d = rank; d-- > 0;) {
-        if (++coord[d] < out_shape[d]) break;
-        coord[d] = 0;
+    } else {
+      std::vector<double> current(static_cast<size_t>(x.num_elements())), next;
+      for (int64_t i = 0; i < x.num_elements(); ++i) {
+        current[static_cast<size_t>(i)] = static_cast<double>(static_cast<ComputeType<T>>(src[i]));
+      }
+      Shape shape = x.shape();
+      for (size_t d = 0; d < rank; ++d) {
+        if (taps[d].identity) continue;
+        InterpolateAxis(current, shape, d, taps[d], out_shape[d], next);
+        shape[d] = out_shape[d];
+        current.swap(next);
+      }
+      for (int64_t i = 0; i < total; ++i) dst[i] = FromDouble<T>(current[static_cast<size_t>(i)]);
+    }
+    if (any_outside) {  // tf_crop_and_resize: points outside the input take extrapolation_value
+      const T extrapolated = FromDouble<T>(o.extrapolation_value);
+      std::vector<int64_t> coord(rank, 0);
+      for (int64_t i = 0; i < total; ++i) {
+        for (size_t d = 0; d < rank; ++d) {
+          if (taps[d].counts[static_cast<size_t>(coord[d])] == 0) {
+            dst[i] = extrapolated;
+            break;
+          }
+        }
+        for (size_t d = rank; d-- > 0;) {
+          if (++coord[d] < out_shape[d]) break;
+          coord[d] = 0;
+        }
       }
     }
   };
