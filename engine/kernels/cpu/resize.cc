@@ -87,12 +87,13 @@ DimTaps MakeDimTaps(const ResizeOptions& o, int64_t in_len, int64_t out_len, dou
   taps.counts.assign(static_cast<size_t>(out_len), 0);
   auto clamp = [in_len](int64_t i) { return std::clamp<int64_t>(i, 0, in_len - 1); };
   for (int64_t x = 0; x < out_len; ++x) {
-    const double xo =
-        OriginalCoordinate(o.coord, static_cast<double>(x), scale, in_len, out_len_exact, roi_start, roi_end);
+    double xo = OriginalCoordinate(o.coord, static_cast<double>(x), scale, in_len, out_len_exact, roi_start, roi_end);
     const size_t base = static_cast<size_t>(x) * DimTaps::kMaxTaps;
     // Outside the crop (or not a number): the output takes extrapolation_value.
     if (!std::isfinite(xo)) continue;
     if (o.coord == CoordMode::kTfCropAndResize && (xo < 0 || xo > static_cast<double>(in_len - 1))) continue;
+    // Beyond this range every tap is already clamped to the edge (or excluded); keeps the index math in range.
+    xo = std::clamp(xo, -3.0, static_cast<double>(in_len + 2));
     int64_t idx[4];
     double w[4];
     int n = 0;
