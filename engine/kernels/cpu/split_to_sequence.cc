@@ -15,8 +15,8 @@ class SplitToSequenceKernel final : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor& input = ctx.input(0);
-    KILN_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_, input.rank()));
     if (input.rank() == 0) return Status::InvalidArgument("cannot split a scalar");
+    KILN_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_, input.rank()));
     const int64_t dim = input.dim(static_cast<int>(axis));
 
     std::vector<int64_t> lengths;
