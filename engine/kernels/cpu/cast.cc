@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -36,6 +37,26 @@ Result<DataType> DataTypeFromName(const std::string& name) {
     if (EqualsIgnoreCase(n, name)) return dt;
   }
   return Status::InvalidArgument("unknown data type name '" + name + "' in attribute to");
+}
+
+// ---- number -> number ----
+
+// Cast narrows to bfloat16 by dropping the low 16 bits of the float (the ONNX
+// reference behaviour up to opset 17), keeping NaN a NaN.
+BFloat16 TruncateToBFloat16(float f) {
+  if (std::isnan(f)) return BFloat16(f);
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return BFloat16::FromBits(static_cast<uint16_t>(bits >> 16));
+}
+
+template <typename TO, typename TI>
+TO CastNumber(TI v) {
+  if constexpr (std::is_same_v<TO, BFloat16> && !std::is_same_v<TI, BFloat16>) {
+    return TruncateToBFloat16(ConvertNumber<float>(v));
+  } else {
+    return ConvertNumber<TO>(v);
+  }
 }
 
 // ---- string -> number ----
@@ -76,12 +97,12 @@ Result<T> ParseNumber(const std::string& text) {
     Wide wide = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), wide);
     if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty()) {
-      return ConvertNumber<T>(wide);
+      return CastNumber<T>(wide);
     }
   }
   double value = 0;
   if (!ParseDouble(s, value)) return Status::InvalidArgument("cannot convert string '" + text + "' to a number");
-  return ConvertNumber<T>(value);
+  return CastNumber<T>(value);
 }
 
 // ---- number -> string ----
@@ -168,7 +189,7 @@ Status CastTensor(const Tensor& in, Tensor& out) {
     using TI = typename decltype(in_tag)::type;
     return DispatchType<NumericAndBoolTypes>(out.dtype(), [&](auto out_tag) {
       using TO = typename decltype(out_tag)::type;
-      MapElements<TI, TO>(in, out, [](TI v) { return ConvertNumber<TO>(v); });
+      MapElements<TI, TO>(in, out, [](TI v) { return CastNumber<TO>(v); });
     });
   });
 }
