@@ -12,20 +12,19 @@ struct Bytes16 {
   uint64_t lo, hi;
 };
 
-// Copies an outer x inner block where `inner` is contiguous in dst and
-// `outer` is contiguous in src (a transpose), in tiles to stay in cache.
+// Transposes a rows x cols block: dst[r * dst_row + c] = src[r + c * src_col]
+// (contiguous writes along c, contiguous reads along r), in cache-sized tiles.
 template <typename T>
-void CopyTiled2D(int64_t outer, int64_t inner, const T* src, int64_t src_outer, int64_t src_inner, T* dst,
-                 int64_t dst_outer, int64_t dst_inner) {
-  constexpr int64_t kTile = 16;
-  for (int64_t i0 = 0; i0 < outer; i0 += kTile) {
-    const int64_t i1 = std::min(outer, i0 + kTile);
-    for (int64_t j0 = 0; j0 < inner; j0 += kTile) {
-      const int64_t j1 = std::min(inner, j0 + kTile);
-      for (int64_t i = i0; i < i1; ++i) {
-        const T* s = src + i * src_outer;
-        T* d = dst + i * dst_outer;
-        for (int64_t j = j0; j < j1; ++j) d[j * dst_inner] = s[j * src_inner];
+void CopyTransposedBlock(int64_t rows, int64_t cols, const T* src, int64_t src_col, T* dst, int64_t dst_row) {
+  constexpr int64_t kTile = 32;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      const int64_t c1 = std::min(cols, c0 + kTile);
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* s = src + r;
+        T* d = dst + r * dst_row;
+        for (int64_t c = c0; c < c1; ++c) d[c] = s[c * src_col];
       }
     }
   }
@@ -53,7 +52,7 @@ void CopyLoop(const Shape& shape, const T* src, const std::vector<int64_t>& ss, 
     const T* s = src + so;
     T* d = dst + doff;
     if (tiled) {
-      CopyTiled2D(shape[rank - 2], n, s, ss[rank - 2], s_in, d, ds[rank - 2], d_in);
+      CopyTransposedBlock(shape[rank - 2], n, s, s_in, d, ds[rank - 2]);
     } else if (s_in == 1 && d_in == 1) {
       if constexpr (std::is_trivially_copyable_v<T>) {
         std::memcpy(d, s, static_cast<size_t>(n) * sizeof(T));
