@@ -25,8 +25,14 @@ class DropoutKernel final : public OpKernel {
     double ratio = ratio_;
     bool training = false;
     if (inputs_control_training_) {
-      if (ctx.has_input(1)) ratio = ctx.input(1).GetDouble(0);
-      if (ctx.has_input(2)) training = ctx.input(2).GetInt(0) != 0;
+      if (ctx.has_input(1)) {
+        if (ctx.input(1).num_elements() != 1) return ShapeError("ratio must be a scalar");
+        ratio = ctx.input(1).GetDouble(0);
+      }
+      if (ctx.has_input(2)) {
+        if (ctx.input(2).num_elements() != 1) return ShapeError("training_mode must be a scalar");
+        training = ctx.input(2).GetInt(0) != 0;
+      }
     }
     if (!training || ratio == 0.0) {
       ctx.SetOutput(0, Value(in));

@@ -9,7 +9,7 @@
 namespace kiln::cpu {
 namespace {
 
-enum class PadMode { kConstant, kReflect, kEdge, kWrap };
+enum class PadMode { kConstant, kReflect, kEdge };
 
 // Source index along one axis for output index `o`, or -1 for the constant.
 int64_t SourceIndex(PadMode mode, int64_t o, int64_t begin, int64_t dim) {
@@ -18,7 +18,6 @@ int64_t SourceIndex(PadMode mode, int64_t o, int64_t begin, int64_t dim) {
   switch (mode) {
     case PadMode::kConstant: return -1;
     case PadMode::kEdge: return std::clamp<int64_t>(i, 0, dim - 1);
-    case PadMode::kWrap: return ((i % dim) + dim) % dim;
     case PadMode::kReflect: {
       if (dim == 1) return 0;
       const int64_t period = 2 * (dim - 1);
@@ -44,18 +43,9 @@ class PadKernel final : public OpKernel {
     if (from_inputs_) {
       KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
       pads = ctx.input(1).ToInt64Vector();
-      if (ctx.has_input(2) && ctx.input(2).num_elements() > 0) value = ctx.input(2).GetDouble(0);
-      if (ctx.has_input(3)) {
-        // Opset 18 axes: pads lists begins then ends for these axes only.
-        const std::vector<int64_t> axes = ctx.input(3).ToInt64Vector();
-        if (pads.size() != 2 * axes.size()) return ShapeError("pads must have two entries per axis");
-        std::vector<int64_t> full(2 * rank, 0);
-        for (size_t i = 0; i < axes.size(); ++i) {
-          KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axes[i], static_cast<int64_t>(rank)));
-          full[static_cast<size_t>(axis)] = pads[i];
-          full[static_cast<size_t>(axis) + rank] = pads[i + axes.size()];
-        }
-        pads = std::move(full);
+      if (ctx.has_input(2)) {
+        if (ctx.input(2).num_elements() != 1) return ShapeError("constant_value must be a scalar");
+        value = ctx.input(2).GetDouble(0);
       }
     }
     if (pads.size() != 2 * rank) {
@@ -135,8 +125,6 @@ Result<std::unique_ptr<OpKernel>> MakePad(const KernelInit& init) {
     mode = PadMode::kReflect;
   } else if (mode_name == "edge") {
     mode = PadMode::kEdge;
-  } else if (mode_name == "wrap") {
-    mode = PadMode::kWrap;
   } else {
     return Status::InvalidArgument("unknown pad mode '" + mode_name + "'");
   }

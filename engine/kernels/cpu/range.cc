@@ -1,5 +1,6 @@
 // Range: the sequence start, start + delta, ... up to (excluding) limit.
 #include <cmath>
+#include <limits>
 
 #include "engine/kernels/cpu/kernel_util.h"
 
@@ -30,7 +31,11 @@ class RangeKernel final : public OpKernel {
         const int64_t step = delta;
         count = span / step + ((span % step != 0) && ((span > 0) == (step > 0)) ? 1 : 0);
       } else {
-        count = static_cast<int64_t>(std::ceil((static_cast<double>(limit) - start) / delta));
+        const double steps = std::ceil((static_cast<double>(limit) - start) / delta);
+        if (!std::isfinite(steps) || steps > static_cast<double>(std::numeric_limits<int64_t>::max())) {
+          return ShapeError("start, limit and delta do not give a finite range");
+        }
+        count = static_cast<int64_t>(steps);
       }
       count = std::max<int64_t>(count, 0);
       T* out = ctx.AllocateOutput(0, kDataTypeOf<T>, {count}).template data<T>();

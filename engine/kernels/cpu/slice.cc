@@ -50,8 +50,10 @@ class SliceKernel final : public OpKernel {
       if (seen[axis]) return ShapeError("axis " + std::to_string(axes[i]) + " is repeated");
       seen[axis] = true;
       const int64_t dim = s[axis];
-      const int64_t step = steps[i];
-      if (step == 0) return ShapeError("slice step must not be 0");
+      if (steps[i] == 0) return ShapeError("slice step must not be 0");
+      // A step longer than the axis takes at most one element; clamping it keeps the arithmetic in range.
+      const int64_t max_step = std::max<int64_t>(dim, 1);
+      const int64_t step = std::clamp<int64_t>(steps[i], -max_step, max_step);
       int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
       int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
       int64_t count;
