@@ -1,4 +1,5 @@
-// Dropout: identity at inference (mask all true/ones). In training mode
+// Dropout: identity at inference (mask all true, or ones before opset 10;
+// opsets before 12 always run as inference). In training mode
 // (opset 12+ training_mode input) zeroes elements with probability `ratio`
 // and scales the rest by 1 / (1 - ratio).
 #include <algorithm>

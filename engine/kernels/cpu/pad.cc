@@ -80,6 +80,9 @@ class PadKernel final : public OpKernel {
       T* dst = out.data<T>();
       const int64_t inner = out_shape[rank - 1];
       const std::vector<int64_t>& inner_map = maps[rank - 1];
+      const int64_t inner_begin = pads[rank - 1];
+      const int64_t mid_begin = std::clamp<int64_t>(inner_begin, 0, inner);
+      const int64_t mid_end = std::clamp<int64_t>(inner_begin + s[rank - 1], mid_begin, inner);
       std::vector<int64_t> index(rank - 1, 0);
       const int64_t outer = out.num_elements() / inner;
       for (int64_t o = 0; o < outer; ++o, dst += inner) {
@@ -93,11 +96,15 @@ class PadKernel final : public OpKernel {
         if (!inside) {
           std::fill(dst, dst + inner, fill);
         } else {
+          // Output columns [mid_begin, mid_end) copy the input row unchanged.
           const T* row = src + base;
-          for (int64_t k = 0; k < inner; ++k) {
+          auto edge = [&](int64_t k) {
             const int64_t m = inner_map[static_cast<size_t>(k)];
             dst[k] = m < 0 ? fill : row[m];
-          }
+          };
+          for (int64_t k = 0; k < mid_begin; ++k) edge(k);
+          std::copy(row + (mid_begin - inner_begin), row + (mid_end - inner_begin), dst + mid_begin);
+          for (int64_t k = mid_end; k < inner; ++k) edge(k);
         }
         for (size_t d = rank - 1; d-- > 0;) {
           if (++index[d] < out_shape[d]) break;

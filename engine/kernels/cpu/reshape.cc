@@ -37,11 +37,11 @@ Result<Shape> ResolveReshape(const Shape& in, const std::vector<int64_t>& reques
       return out;
     }
     if (total % known != 0) {
-      return ShapeError("cannot reshape " + ShapeToString(in) + " to " + ShapeToString(Shape(requested)));
+      return ShapeError("cannot reshape " + ShapeToString(in) + " to " + ShapeToString(requested));
     }
     out[static_cast<size_t>(inferred)] = total / known;
   } else if (known != total) {
-    return ShapeError("cannot reshape " + ShapeToString(in) + " to " + ShapeToString(Shape(requested)));
+    return ShapeError("cannot reshape " + ShapeToString(in) + " to " + ShapeToString(requested));
   }
   return out;
 }
