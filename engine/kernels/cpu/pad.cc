@@ -39,13 +39,16 @@ class PadKernel final : public OpKernel {
     const Shape& s = in.shape();
     const size_t rank = s.size();
     std::vector<int64_t> pads = pads_;
-    double value = value_;
+    const Tensor* constant = nullptr;
     if (from_inputs_) {
       KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
       pads = ctx.input(1).ToInt64Vector();
       if (ctx.has_input(2)) {
-        if (ctx.input(2).num_elements() != 1) return ShapeError("constant_value must be a scalar");
-        value = ctx.input(2).GetDouble(0);
+        constant = &ctx.input(2);
+        if (constant->num_elements() != 1) return ShapeError("constant_value must be a scalar");
+        if ((constant->dtype() == DataType::kString) != (in.dtype() == DataType::kString)) {
+          return ShapeError("constant_value and data have different data types");
+        }
       }
     }
     if (pads.size() != 2 * rank) {
@@ -73,9 +76,15 @@ class PadKernel final : public OpKernel {
       for (int64_t o = 0; o < out_shape[d]; ++o) maps[d][static_cast<size_t>(o)] = SourceIndex(mode_, o, pads[d], s[d]);
     }
     const std::vector<int64_t> in_strides = ContiguousStrides(s);
-    return DispatchType<NumericAndBoolTypes>(in.dtype(), [&](auto tag) {
+    return DispatchType<AllTypes>(in.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      const T fill = static_cast<T>(static_cast<ComputeType<T>>(value));
+      T fill{};
+      if constexpr (std::is_same_v<T, std::string>) {
+        if (constant) fill = constant->data<std::string>()[0];
+      } else {
+        const double value = constant ? constant->GetDouble(0) : value_;
+        fill = static_cast<T>(static_cast<ComputeType<T>>(value));
+      }
       const T* src = in.data<T>();
       T* dst = out.data<T>();
       const int64_t inner = out_shape[rank - 1];
