@@ -45,8 +45,10 @@ class SliceKernel final : public OpKernel {
     std::vector<bool> seen(s.size(), false);
     int64_t offset = 0;
     for (size_t i = 0; i < axes.size(); ++i) {
-      KILN_ASSIGN_OR_RETURN(const int64_t axis64, NormalizeAxis(axes[i], rank));
-      const size_t axis = static_cast<size_t>(axis64);
+      if (axes[i] < -rank || axes[i] >= rank) {
+        return ShapeError("axis " + std::to_string(axes[i]) + " is out of range for rank " + std::to_string(rank));
+      }
+      const size_t axis = static_cast<size_t>(axes[i] < 0 ? axes[i] + rank : axes[i]);
       if (seen[axis]) return ShapeError("axis " + std::to_string(axes[i]) + " is repeated");
       seen[axis] = true;
       const int64_t dim = s[axis];

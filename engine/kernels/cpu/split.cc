@@ -1,6 +1,8 @@
 // Split: cuts a tensor into parts along an axis, by explicit sizes (the
 // `split` attribute before opset 13, an input from 13 and in opset 1) or
 // into equal parts (the last one smaller when `num_outputs` is given).
+#include <algorithm>
+
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/strided_copy.h"
 
@@ -19,8 +21,8 @@ class SplitKernel final : public OpKernel {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor& in = ctx.input(0);
     const Shape& s = in.shape();
-    KILN_ASSIGN_OR_RETURN(const int64_t axis64, NormalizeAxis(axis_, in.rank()));
     if (in.rank() == 0) return ShapeError("cannot split a scalar");
+    KILN_ASSIGN_OR_RETURN(const int64_t axis64, NormalizeAxis(axis_, in.rank()));
     const size_t axis = static_cast<size_t>(axis64);
     const int64_t dim = s[axis];
     const int outputs = ctx.num_outputs();

@@ -21,6 +21,7 @@ class TileKernel final : public OpKernel {
       if (ctx.input(1).num_elements() != 1 || ctx.input(2).num_elements() != 1) {
         return ShapeError("tiles and axis must be scalars");
       }
+      if (s.empty()) return ShapeError("cannot tile a scalar along an axis");
       KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(ctx.input(2).GetInt(0), in.rank()));
       repeats.assign(s.size(), 1);
       repeats[static_cast<size_t>(axis)] = ctx.input(1).GetInt(0);
