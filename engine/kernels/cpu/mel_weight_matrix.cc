@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/output_datatype.h"
 
 namespace kiln::cpu {
 namespace {
@@ -84,6 +85,7 @@ class MelWeightMatrixKernel final : public OpKernel {
 }  // namespace
 
 Result<std::unique_ptr<OpKernel>> MakeMelWeightMatrix(const KernelInit& init) {
+  KILN_RETURN_IF_ERROR(CheckNumericOutputType(init.node));
   return MakeKernel<MelWeightMatrixKernel>(init);
 }
 

@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/output_datatype.h"
 
 namespace kiln::cpu {
 namespace {
@@ -53,16 +54,21 @@ class WindowKernel final : public OpKernel {
   DataType output_type_;
 };
 
+Result<std::unique_ptr<OpKernel>> MakeWindow(const KernelInit& init, CosineSum coefficients) {
+  KILN_RETURN_IF_ERROR(CheckNumericOutputType(init.node));
+  return std::unique_ptr<OpKernel>(new WindowKernel(init, coefficients));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<OpKernel>> MakeHannWindow(const KernelInit& init) {
-  return std::unique_ptr<OpKernel>(new WindowKernel(init, {0.5, 0.5, 0.0}));
+  return MakeWindow(init, {0.5, 0.5, 0.0});
 }
 Result<std::unique_ptr<OpKernel>> MakeHammingWindow(const KernelInit& init) {
-  return std::unique_ptr<OpKernel>(new WindowKernel(init, {25.0 / 46.0, 21.0 / 46.0, 0.0}));
+  return MakeWindow(init, {25.0 / 46.0, 21.0 / 46.0, 0.0});
 }
 Result<std::unique_ptr<OpKernel>> MakeBlackmanWindow(const KernelInit& init) {
-  return std::unique_ptr<OpKernel>(new WindowKernel(init, {0.42, 0.5, 0.08}));
+  return MakeWindow(init, {0.42, 0.5, 0.08});
 }
 
 }  // namespace kiln::cpu
