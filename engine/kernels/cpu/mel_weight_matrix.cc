@@ -49,7 +49,8 @@ class MelWeightMatrixKernel final : public OpKernel {
     std::vector<int64_t> edges(static_cast<size_t>(mel_bins + 2));
     for (int64_t i = 0; i < mel_bins + 2; ++i) {
       const double hz = MelToHertz(static_cast<double>(i) * mel_step + low_mel);
-      edges[static_cast<size_t>(i)] = static_cast<int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz / sample_rate));
+      const double bin = std::floor(static_cast<double>(dft_length + 1) * hz / sample_rate);
+      edges[static_cast<size_t>(i)] = static_cast<int64_t>(bin);
     }
 
     std::vector<double> weights(static_cast<size_t>(spectrogram_bins * mel_bins), 0.0);

@@ -482,7 +482,8 @@ class RecurrentKernel final : public OpKernel {
       for (int64_t j = 0; j < hs; ++j) {
         const C c_prev = cb[j];
         const C it = f(Clip(gx[j] + gr[j] + (p_i ? p_i[j] * c_prev : C(0))));
-        const C ft = input_forget_ ? C(1) - it : f(Clip(gx[2 * hs + j] + gr[2 * hs + j] + (p_f ? p_f[j] * c_prev : C(0))));
+        const C ft = input_forget_ ? C(1) - it
+                                   : f(Clip(gx[2 * hs + j] + gr[2 * hs + j] + (p_f ? p_f[j] * c_prev : C(0))));
         const C ct = g(Clip(gx[3 * hs + j] + gr[3 * hs + j]));
         const C c_new = ft * c_prev + it * ct;
         const C ot = f(Clip(gx[hs + j] + gr[hs + j] + (p_o ? p_o[j] * c_new : C(0))));
