@@ -1,6 +1,7 @@
 // MelWeightMatrix: triangular filterbank of shape [dft_length / 2 + 1,
 // num_mel_bins] mapping linear-frequency spectrogram bins to mel bands
 // equally spaced between lower_edge_hertz and upper_edge_hertz.
+#include <algorithm>
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
@@ -8,6 +9,8 @@
 
 namespace kiln::cpu {
 namespace {
+
+constexpr double kMaxEdge = 1e15;
 
 double HertzToMel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
 double MelToHertz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
@@ -38,8 +41,8 @@ class MelWeightMatrixKernel final : public OpKernel {
     if (mel_bins < 1 || dft_length < 1 || sample_rate <= 0) {
       return Status::InvalidArgument("num_mel_bins, dft_length and sample_rate must be positive");
     }
-    if (lower_hz < 0 || upper_hz < lower_hz) {
-      return Status::InvalidArgument("need 0 <= lower_edge_hertz <= upper_edge_hertz");
+    if (!(lower_hz >= 0) || !(upper_hz >= lower_hz) || !std::isfinite(upper_hz)) {
+      return Status::InvalidArgument("need 0 <= lower_edge_hertz <= upper_edge_hertz, both finite");
     }
     const int64_t spectrogram_bins = dft_length / 2 + 1;
 
@@ -49,27 +52,30 @@ class MelWeightMatrixKernel final : public OpKernel {
     std::vector<int64_t> edges(static_cast<size_t>(mel_bins + 2));
     for (int64_t i = 0; i < mel_bins + 2; ++i) {
       const double hz = MelToHertz(static_cast<double>(i) * mel_step + low_mel);
+      // Clamped so that absurd edge frequencies cannot overflow the cast.
       const double bin = std::floor(static_cast<double>(dft_length + 1) * hz / sample_rate);
-      edges[static_cast<size_t>(i)] = static_cast<int64_t>(bin);
+      edges[static_cast<size_t>(i)] = static_cast<int64_t>(std::clamp(bin, -kMaxEdge, kMaxEdge));
     }
 
+    // Rising then falling slope of each triangle; bins outside the spectrogram are skipped.
     std::vector<double> weights(static_cast<size_t>(spectrogram_bins * mel_bins), 0.0);
-    auto set = [&](int64_t bin, int64_t band, double value) {
-      if (bin >= 0 && bin < spectrogram_bins) weights[static_cast<size_t>(bin * mel_bins + band)] = value;
+    auto at = [&](int64_t bin, int64_t band) -> double& {
+      return weights[static_cast<size_t>(bin * mel_bins + band)];
     };
+    const int64_t last_bin = spectrogram_bins - 1;
     for (int64_t band = 0; band < mel_bins; ++band) {
       const int64_t left = edges[static_cast<size_t>(band)];
       const int64_t center = edges[static_cast<size_t>(band + 1)];
       const int64_t right = edges[static_cast<size_t>(band + 2)];
       if (center == left) {
-        set(center, band, 1.0);
+        if (center >= 0 && center <= last_bin) at(center, band) = 1.0;
       } else {
-        for (int64_t j = left; j <= center; ++j) {
-          set(j, band, static_cast<double>(j - left) / static_cast<double>(center - left));
+        for (int64_t j = std::max<int64_t>(left, 0); j <= std::min(center, last_bin); ++j) {
+          at(j, band) = static_cast<double>(j - left) / static_cast<double>(center - left);
         }
       }
-      for (int64_t j = center; j < right; ++j) {
-        set(j, band, static_cast<double>(right - j) / static_cast<double>(right - center));
+      for (int64_t j = std::max<int64_t>(center, 0); j < std::min(right, spectrogram_bins); ++j) {
+        at(j, band) = static_cast<double>(right - j) / static_cast<double>(right - center);
       }
     }
     return DispatchType<AllNumericTypes>(output_type_, [&](auto tag) {
