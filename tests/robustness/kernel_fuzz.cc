@@ -43,7 +43,7 @@ struct Options {
   std::string filter;
   int timeout_s = 10;
   size_t max_variants = 16;
-  size_t memory_limit_gib = 4;
+  size_t memory_limit_gib = 2;
   bool verbose = false;
 };
 
