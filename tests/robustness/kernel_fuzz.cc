@@ -193,19 +193,21 @@ std::vector<Variant> MakeVariants(const std::vector<const ir::ValueInfo*>& infos
   return out;
 }
 
-// Line protocol from the model child: "<P or F>\t<input name>\t<variant>\t<status or why>".
+// Line protocol from the model child: "<P or F>\t<input name>\t<variant>\t<status or why>",
+// or "S\t\t\t<why>" for a model that cannot be fuzzed.
 std::string FuzzModel(const fs::path& dir, const std::string& name, const KnownFailures& known,
                       const Options& opt) {
   auto session = Session::Create((dir / "model.onnx").string());
-  if (!session.ok()) return "";  // not loadable: nothing to fuzz (the conformance run reports it)
+  // Not loadable: nothing to fuzz (the conformance run reports why).
+  if (!session.ok()) return "S\t\t\t" + session.status().ToString().substr(0, 200) + "\n";
   auto infos = (*session)->model().graph.RuntimeInputs();
   auto sets = SortedEntries(dir, "test_data_set_");
-  if (sets.empty()) return "";
+  if (sets.empty()) return "S\t\t\tno test data\n";
   auto input_files = SortedEntries(sets[0], "input_");
   std::vector<Value> base;
   for (size_t i = 0; i < input_files.size() && i < infos.size(); ++i) {
     auto v = onnx_import::ParseValue(ReadFile(input_files[i]), infos[i]->type);
-    if (!v.ok()) return "";
+    if (!v.ok()) return "S\t\t\tinput " + std::to_string(i) + ": " + v.status().ToString() + "\n";
     base.push_back(std::move(v).value());
   }
   std::ostringstream report;
@@ -259,7 +261,7 @@ int main(int argc, char** argv) {
 
   const auto known = LoadKnownFailures(opt.known);
   auto start = std::chrono::steady_clock::now();
-  int passed = 0, failed = 0, known_failed = 0, models = 0;
+  int passed = 0, failed = 0, known_failed = 0, models = 0, skipped = 0;
   std::map<std::string, int> status_counts;  // how the passing runs ended
   std::vector<std::string> failures, known_failures;
   for (const char* folder : kFolders) {
@@ -279,7 +281,12 @@ int main(int argc, char** argv) {
         failures.push_back(name + "  (loading)  " + outcome.Describe(model_limits));
         continue;
       }
-      if (!outcome.report.empty()) ++models;
+      if (outcome.report.rfind("S\t", 0) == 0) {
+        ++skipped;
+        if (opt.verbose) std::cout << "skip " << name << "  " << outcome.report.substr(4);
+        continue;
+      }
+      ++models;
       std::istringstream lines(outcome.report);
       std::string line;
       while (std::getline(lines, line)) {
@@ -306,7 +313,8 @@ int main(int argc, char** argv) {
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::cout << "\nKernel robustness (" << opt.data << "): " << models << " models, " << opt.timeout_s
+  std::cout << "\nKernel robustness (" << opt.data << "): " << models << " models fuzzed (" << skipped
+            << " not loadable or without inputs), " << opt.timeout_s
             << " s and " << opt.memory_limit_gib << " GiB per run, " << static_cast<int>(seconds) << " s\n";
   std::cout << "  runs that returned:";
   for (const auto& [code, n] : status_counts) std::cout << " " << code << " " << n << ";";
