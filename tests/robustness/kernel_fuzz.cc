@@ -69,13 +69,19 @@ KnownFailures LoadKnownFailures(const std::string& path) {
   return out;
 }
 
-// One hostile change to one input.
+// One hostile change to the inputs.
 struct Variant {
-  int input = 0;
-  std::string input_name;
-  std::string description;             // "input 1 ('k') = INT64_MAX"
-  std::function<void(Tensor&)> apply;  // rewrites the values of a private copy
+  std::string input_name;   // the (first) input it changes, for --known
+  std::string description;  // "input 1 ('k') = max"
+  std::function<void(std::vector<Value>&)> apply;  // rewrites the feeds (a private copy)
 };
+
+// Replaces feeds[i] by a rewritten deep copy.
+void Rewrite(std::vector<Value>& feeds, size_t i, const std::function<void(Tensor&)>& f) {
+  Tensor copy = feeds[i].tensor().Clone();
+  f(copy);
+  feeds[i] = Value(copy);
+}
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -166,20 +172,43 @@ std::vector<std::pair<std::string, std::function<void(Tensor&)>>> HostileValues(
 }
 
 // Variants for all inputs, interleaved (first value of every input, then the
-// second...) so that a cap keeps some of each input.
+// second...) so that a cap keeps some of each input. With two or more signed
+// integer inputs, first a combination: the lowest value in the first and -1
+// in the others (lowest / -1 overflows).
 std::vector<Variant> MakeVariants(const std::vector<const ir::ValueInfo*>& infos, const std::vector<Value>& feeds,
                                   size_t cap) {
+  std::vector<Variant> out;
+  std::vector<size_t> signed_inputs;
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    if (feeds[i].is_tensor() && feeds[i].tensor().num_elements() > 0 && IsSignedInteger(feeds[i].tensor().dtype()))
+      signed_inputs.push_back(i);
+  }
+  if (signed_inputs.size() >= 2 && cap > 0) {
+    out.push_back({infos[signed_inputs[0]]->name,
+                   "input " + std::to_string(signed_inputs[0]) + " = min, other integer inputs = -1",
+                   [signed_inputs](std::vector<Value>& f) {
+                     for (size_t i : signed_inputs) {
+                       const bool lowest = i == signed_inputs[0];
+                       Rewrite(f, i, [&](Tensor& t) {
+                         WithNumericType(t.dtype(), [&](auto tag) {
+                           using T = typename decltype(tag)::type;
+                           if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+                             FillAll<T>(t, lowest ? std::numeric_limits<T>::min() : T(-1));
+                         });
+                       });
+                     }
+                   }});
+  }
   std::vector<std::vector<Variant>> per_input;
   for (size_t i = 0; i < feeds.size(); ++i) {
     if (!feeds[i].is_tensor()) continue;
     std::vector<Variant> vs;
     for (auto& [name, apply] : HostileValues(feeds[i].tensor())) {
-      vs.push_back({static_cast<int>(i), infos[i]->name, "input " + std::to_string(i) + " ('" + infos[i]->name + "') = " + name,
-                    std::move(apply)});
+      vs.push_back({infos[i]->name, "input " + std::to_string(i) + " ('" + infos[i]->name + "') = " + name,
+                    [i, apply = std::move(apply)](std::vector<Value>& f) { Rewrite(f, i, apply); }});
     }
     per_input.push_back(std::move(vs));
   }
-  std::vector<Variant> out;
   for (size_t k = 0; out.size() < cap; ++k) {
     bool any = false;
     for (auto& vs : per_input) {
@@ -217,11 +246,10 @@ std::string FuzzModel(const fs::path& dir, const std::string& name, const KnownF
     limits.address_space_bytes = opt.memory_limit_gib << 30;
     auto outcome = testing::RunInChild(
         [&] {
+          std::vector<Value> values = base;
+          variant.apply(values);
           std::map<std::string, Value> feeds;
-          for (size_t i = 0; i < base.size(); ++i) feeds[infos[i]->name] = base[i];
-          Tensor copy = base[static_cast<size_t>(variant.input)].tensor().Clone();
-          variant.apply(copy);
-          feeds[infos[static_cast<size_t>(variant.input)]->name] = Value(copy);
+          for (size_t i = 0; i < values.size(); ++i) feeds[infos[i]->name] = values[i];
           auto outputs = (*session)->Run(feeds);
           return outputs.ok() ? std::string("OK") : outputs.status().ToString();
         },
