@@ -142,6 +142,18 @@ std::vector<std::pair<std::string, std::function<void(Tensor&)>>> HostileValues(
     } else if constexpr (std::is_integral_v<T>) {
       using L = std::numeric_limits<T>;
       all("max", L::max());
+      if (t.dtype() == DataType::kInt64 && t.rank() == 1 && t.num_elements() >= 3) {
+        // Non-negative values whose int64 sum wraps around to the original sum
+        // (split sizes, for example).
+        out.emplace_back("x0 = x1 = max, x2 = sum + 2, rest 0", [](Tensor& x) {
+          int64_t* p = x.data<int64_t>();
+          uint64_t sum = 0;
+          for (int64_t i = 0; i < x.num_elements(); ++i) sum += static_cast<uint64_t>(p[i]);
+          std::fill_n(p, x.num_elements(), 0);
+          p[0] = p[1] = std::numeric_limits<int64_t>::max();
+          p[2] = static_cast<int64_t>(sum + 2);
+        });
+      }
       if constexpr (std::is_signed_v<T>) {
         all("min", L::min());
         all("-1", T(-1));
