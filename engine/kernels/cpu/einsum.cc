@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/kernels/cpu/gemm.h"
 #include "engine/kernels/cpu/kernel_util.h"
 
 namespace kiln::cpu {
@@ -45,6 +46,115 @@ struct EinsumPlan {
   int num_ellipsis_dims = 0;
 };
 
+std::vector<int64_t> RowMajorStrides(const Shape& shape) {
+  std::vector<int64_t> strides(shape.size());
+  int64_t stride = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    strides[d] = stride;
+    stride *= shape[d];
+  }
+  return strides;
+}
+
+// Writes the elements of `src` over index space `sizes` (row-major), read with
+// `src_strides`, contiguously into dst.
+template <typename T>
+void StridedCopy(const T* src, const std::vector<int64_t>& sizes, const std::vector<int64_t>& src_strides, T* dst) {
+  const int64_t total = NumElements(sizes);
+  std::vector<int64_t> index(sizes.size(), 0);
+  int64_t offset = 0;
+  for (int64_t i = 0; i < total; ++i) {
+    dst[i] = src[offset];
+    for (size_t d = sizes.size(); d-- > 0;) {
+      offset += src_strides[d];
+      if (++index[d] < sizes[d]) break;
+      offset -= src_strides[d] * sizes[d];
+      index[d] = 0;
+    }
+  }
+}
+
+int IndexOf(const std::vector<int>& labels, int label) {
+  const auto it = std::find(labels.begin(), labels.end(), label);
+  return it == labels.end() ? -1 : static_cast<int>(it - labels.begin());
+}
+
+// Two-operand Einsum as a batched matrix product: applies when every label is a
+// batch label (both operands and output), a row label (first operand and output),
+// a column label (second operand and output) or a contracted label (both operands
+// only), no operand repeats a label and shared labels have equal sizes.
+// Returns false, writing nothing, when it does not apply.
+template <typename T>
+bool TryBatchedMatMul(const EinsumPlan& plan, const Tensor& a, const Tensor& b, Tensor& out) {
+  const std::vector<int>& la = plan.inputs[0];
+  const std::vector<int>& lb = plan.inputs[1];
+  for (const auto* labels : {&la, &lb}) {
+    for (int l : *labels) {
+      if (std::count(labels->begin(), labels->end(), l) > 1) return false;
+    }
+  }
+  std::vector<int> batch, rows, cols, contracted;
+  for (size_t i = 0; i < la.size(); ++i) {
+    const int l = la[i];
+    const int ib = IndexOf(lb, l);
+    const bool in_output = IndexOf(plan.output, l) >= 0;
+    if (ib >= 0) {
+      if (a.dim(static_cast<int>(i)) != b.dim(ib)) return false;
+      (in_output ? batch : contracted).push_back(l);
+    } else if (in_output) {
+      rows.push_back(l);
+    } else {
+      return false;
+    }
+  }
+  for (int l : lb) {
+    if (IndexOf(la, l) >= 0) continue;
+    if (IndexOf(plan.output, l) < 0) return false;
+    cols.push_back(l);
+  }
+  const std::vector<int64_t> a_strides = RowMajorStrides(a.shape()), b_strides = RowMajorStrides(b.shape());
+  auto gather = [](const std::vector<int>& order, const std::vector<int>& labels, const Tensor& t,
+                   const std::vector<int64_t>& strides, std::vector<int64_t>& sizes_out,
+                   std::vector<int64_t>& strides_out, int64_t& count) {
+    count = 1;
+    for (int l : order) {
+      const int d = IndexOf(labels, l);
+      sizes_out.push_back(t.dim(d));
+      strides_out.push_back(strides[static_cast<size_t>(d)]);
+      count *= t.dim(d);
+    }
+  };
+  std::vector<int64_t> pa_sizes, pa_strides, pb_sizes, pb_strides, unused_sizes, unused_strides;
+  int64_t nb, m, n, k;
+  gather(batch, la, a, a_strides, pa_sizes, pa_strides, nb);
+  gather(rows, la, a, a_strides, pa_sizes, pa_strides, m);
+  gather(contracted, la, a, a_strides, pa_sizes, pa_strides, k);
+  gather(batch, lb, b, b_strides, pb_sizes, pb_strides, nb);
+  gather(contracted, lb, b, b_strides, pb_sizes, pb_strides, k);
+  gather(cols, lb, b, b_strides, pb_sizes, pb_strides, n);
+
+  std::vector<T> pa(static_cast<size_t>(nb * m * k)), pb(static_cast<size_t>(nb * k * n)), pc(static_cast<size_t>(nb * m * n));
+  StridedCopy(a.data<T>(), pa_sizes, pa_strides, pa.data());
+  StridedCopy(b.data<T>(), pb_sizes, pb_strides, pb.data());
+  for (int64_t i = 0; i < nb; ++i) {
+    Gemm(false, false, m, n, k, T(1), pa.data() + i * m * k, k, pb.data() + i * k * n, n, T(0), pc.data() + i * m * n, n);
+  }
+  // The product is [batch..., rows..., cols...]; permute it into the output's label order.
+  std::vector<int> c_labels = batch;
+  c_labels.insert(c_labels.end(), rows.begin(), rows.end());
+  c_labels.insert(c_labels.end(), cols.begin(), cols.end());
+  Shape c_shape;
+  for (int l : c_labels) {
+    const int ia = IndexOf(la, l);
+    c_shape.push_back(ia >= 0 ? a.dim(ia) : b.dim(IndexOf(lb, l)));
+  }
+  const std::vector<int64_t> c_strides = RowMajorStrides(c_shape);
+  std::vector<int64_t> out_src_strides;
+  for (int l : plan.output) out_src_strides.push_back(c_strides[static_cast<size_t>(IndexOf(c_labels, l))]);
+  StridedCopy(pc.data(), out.shape(), out_src_strides, out.data<T>());
+  return true;
+}
+
 class EinsumKernel final : public OpKernel {
  public:
   EinsumKernel(std::vector<std::vector<int>> input_terms, std::vector<int> output_term, bool explicit_output)
@@ -79,7 +189,19 @@ class EinsumKernel final : public OpKernel {
         }
       }
     }
-    // Loop labels: output labels first, then the contracted ones.
+    Shape out_shape;
+    for (int l : plan.output) out_shape.push_back(size[static_cast<size_t>(l)]);
+    Tensor& out = ctx.AllocateOutput(0, inputs[0]->dtype(), out_shape);
+    if (n == 2) {
+      if (inputs[0]->dtype() == DataType::kFloat && TryBatchedMatMul<float>(plan, *inputs[0], *inputs[1], out)) {
+        return Status::Ok();
+      }
+      if (inputs[0]->dtype() == DataType::kDouble && TryBatchedMatMul<double>(plan, *inputs[0], *inputs[1], out)) {
+        return Status::Ok();
+      }
+    }
+
+    // General case. Loop labels: output labels first, then the contracted ones.
     std::vector<int> loop = plan.output;
     std::vector<bool> in_output(static_cast<size_t>(num_labels), false);
     for (int l : plan.output) in_output[static_cast<size_t>(l)] = true;
@@ -97,11 +219,8 @@ class EinsumKernel final : public OpKernel {
         stride *= dim;
       }
     }
-    Shape out_shape;
-    for (int l : plan.output) out_shape.push_back(size[static_cast<size_t>(l)]);
     std::vector<int64_t> loop_sizes;
     for (int l : loop) loop_sizes.push_back(size[static_cast<size_t>(l)]);
-    Tensor& out = ctx.AllocateOutput(0, inputs[0]->dtype(), out_shape);
     const size_t num_out_labels = plan.output.size();
 
     return DispatchType<AllNumericTypes>(inputs[0]->dtype(), [&](auto tag) {
