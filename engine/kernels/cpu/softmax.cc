@@ -2,6 +2,7 @@
 // input coerced to 2D at `axis` (opset < 13, where each row spans all dims from axis on).
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
 
@@ -10,38 +11,81 @@ namespace {
 
 enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
 
-// Normalises `n` elements spaced `stride` apart, from x into y.
+// Normalises each of the `n` contiguous elements of one row, from x into y.
 template <typename T>
-void NormalizeRow(SoftmaxKind kind, const T* x, T* y, int64_t n, int64_t stride) {
+void NormalizeRow(SoftmaxKind kind, const T* x, T* y, int64_t n) {
   using C = ComputeType<T>;
   if (kind == SoftmaxKind::kHardmax) {
     int64_t best = 0;
     for (int64_t i = 1; i < n; ++i) {
-      if (static_cast<C>(x[i * stride]) > static_cast<C>(x[best * stride])) best = i;
+      if (static_cast<C>(x[i]) > static_cast<C>(x[best])) best = i;
     }
-    for (int64_t i = 0; i < n; ++i) y[i * stride] = static_cast<T>(static_cast<C>(i == best ? 1 : 0));
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(static_cast<C>(i == best ? 1 : 0));
     return;
   }
   C m = -std::numeric_limits<C>::infinity();
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<C>(x[i * stride]));
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<C>(x[i]));
   C sum = 0;
   if (kind == SoftmaxKind::kSoftmax) {
-    for (int64_t i = 0; i < n; ++i) {
-      C e = std::exp(static_cast<C>(x[i * stride]) - m);
-      y[i * stride] = static_cast<T>(e);
-      sum += e;
-    }
-    const C inv = C(1) / sum;
     if constexpr (std::is_same_v<T, C>) {
-      for (int64_t i = 0; i < n; ++i) y[i * stride] *= inv;
+      for (int64_t i = 0; i < n; ++i) {
+        const C e = std::exp(x[i] - m);
+        y[i] = e;
+        sum += e;
+      }
+      const C inv = C(1) / sum;
+      for (int64_t i = 0; i < n; ++i) y[i] *= inv;
     } else {
-      // y holds rounded 16-bit values: recompute from x for full precision.
-      for (int64_t i = 0; i < n; ++i) y[i * stride] = static_cast<T>(std::exp(static_cast<C>(x[i * stride]) - m) * inv);
+      // y holds 16-bit values: recompute the exponentials rather than rescale rounded ones.
+      for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<C>(x[i]) - m);
+      const C inv = C(1) / sum;
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(std::exp(static_cast<C>(x[i]) - m) * inv);
     }
   } else {
-    for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<C>(x[i * stride]) - m);
+    for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<C>(x[i]) - m);
     const C shift = m + std::log(sum);
-    for (int64_t i = 0; i < n; ++i) y[i * stride] = static_cast<T>(static_cast<C>(x[i * stride]) - shift);
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(static_cast<C>(x[i]) - shift);
+  }
+}
+
+// Normalises an n x inner block along n (column-wise), with the inner elements contiguous.
+// `best` and `acc` are scratch buffers of `inner` elements.
+template <typename T>
+void NormalizeColumns(SoftmaxKind kind, const T* x, T* y, int64_t n, int64_t inner, std::vector<ComputeType<T>>& best,
+                      std::vector<ComputeType<T>>& acc) {
+  using C = ComputeType<T>;
+  std::fill(best.begin(), best.end(), -std::numeric_limits<C>::infinity());
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t i = 0; i < inner; ++i) best[i] = std::max(best[i], static_cast<C>(x[r * inner + i]));
+  }
+  if (kind == SoftmaxKind::kHardmax) {
+    // acc[i]: 1 until the first maximum of column i has been marked.
+    std::fill(acc.begin(), acc.end(), C(1));
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const bool first_max = acc[i] != 0 && static_cast<C>(x[r * inner + i]) == best[i];
+        if (first_max) acc[i] = 0;
+        y[r * inner + i] = static_cast<T>(static_cast<C>(first_max ? 1 : 0));
+      }
+    }
+    return;
+  }
+  std::fill(acc.begin(), acc.end(), C(0));
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t i = 0; i < inner; ++i) acc[i] += std::exp(static_cast<C>(x[r * inner + i]) - best[i]);
+  }
+  if (kind == SoftmaxKind::kSoftmax) {
+    for (int64_t i = 0; i < inner; ++i) acc[i] = C(1) / acc[i];
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t i = 0; i < inner; ++i) {
+        y[r * inner + i] = static_cast<T>(std::exp(static_cast<C>(x[r * inner + i]) - best[i]) * acc[i]);
+      }
+    }
+  } else {
+    for (int64_t i = 0; i < inner; ++i) acc[i] = best[i] + std::log(acc[i]);
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t i = 0; i < inner; ++i) y[r * inner + i] = static_cast<T>(static_cast<C>(x[r * inner + i]) - acc[i]);
+    }
   }
 }
 
@@ -73,13 +117,13 @@ class SoftmaxKernel final : public OpKernel {
       using T = typename decltype(tag)::type;
       const T* xp = x.data<T>();
       T* yp = y.data<T>();
+      if (inner == 1) {
+        for (int64_t o = 0; o < outer; ++o) NormalizeRow<T>(kind, xp + o * n, yp + o * n, n);
+        return;
+      }
+      std::vector<ComputeType<T>> best(static_cast<size_t>(inner)), acc(static_cast<size_t>(inner));
       for (int64_t o = 0; o < outer; ++o) {
-        const int64_t base = o * n * inner;
-        if (inner == 1) {
-          NormalizeRow<T>(kind, xp + base, yp + base, n, 1);
-        } else {
-          for (int64_t i = 0; i < inner; ++i) NormalizeRow<T>(kind, xp + base + i, yp + base + i, n, inner);
-        }
+        NormalizeColumns<T>(kind, xp + o * n * inner, yp + o * n * inner, n, inner, best, acc);
       }
     });
   }
