@@ -182,7 +182,7 @@ class EinsumKernel final : public OpKernel {
         int64_t& s = size[static_cast<size_t>(plan.inputs[i][d])];
         const int64_t dim = inputs[i]->dim(static_cast<int>(d));
         if (s == -1 || s == 1) {
-          s = (s == 1 && dim != 1) || s == -1 ? dim : s;
+          s = dim;
         } else if (dim != s && dim != 1) {
           return Status::InvalidArgument("dimension sizes " + std::to_string(s) + " and " + std::to_string(dim) +
                                          " disagree for one label");
@@ -231,13 +231,15 @@ class EinsumKernel final : public OpKernel {
       const int64_t inner_count = SizeFromDim(loop_sizes, num_out_labels, loop_sizes.size());
       std::vector<int64_t> index(loop.size(), 0);
       std::vector<int64_t> offset(static_cast<size_t>(n), 0);
+      std::vector<const T*> data;
+      for (const Tensor* t : inputs) data.push_back(t->data<T>());
       for (int64_t o = 0; o < out_count; ++o) {
         Acc acc = 0;
         for (int64_t r = 0; r < inner_count; ++r) {
           Acc prod = 1;
           for (int i = 0; i < n; ++i) {
-            prod = static_cast<Acc>(prod * static_cast<Acc>(static_cast<ComputeType<T>>(
-                                               inputs[i]->data<T>()[offset[static_cast<size_t>(i)]])));
+            const T v = data[static_cast<size_t>(i)][offset[static_cast<size_t>(i)]];
+            prod = static_cast<Acc>(prod * static_cast<Acc>(static_cast<ComputeType<T>>(v)));
           }
           acc = static_cast<Acc>(acc + prod);
           Advance(index, offset, loop_sizes, strides, loop.size());
