@@ -21,22 +21,22 @@ class MvnKernel final : public OpKernel {
     return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = ComputeType<T>;
-      const double count = static_cast<double>(layout.reduced_offsets.size());
+      const double count = static_cast<double>(layout.reduced_count);
       for (int64_t base : layout.output_offsets) {
         const T* xb = x.data<T>() + base;
         T* yb = y.data<T>() + base;
         double sum = 0;
-        for (int64_t r : layout.reduced_offsets) sum += static_cast<double>(static_cast<C>(xb[r]));
+        ForEachReducedOffset(layout, [&](int64_t r) { sum += static_cast<double>(static_cast<C>(xb[r])); });
         const double mean = sum / count;
         double sq = 0;
-        for (int64_t r : layout.reduced_offsets) {
+        ForEachReducedOffset(layout, [&](int64_t r) {
           const double d = static_cast<double>(static_cast<C>(xb[r])) - mean;
           sq += d * d;
-        }
+        });
         const double inv = 1.0 / (std::sqrt(sq / count) + 1e-9);
-        for (int64_t r : layout.reduced_offsets) {
+        ForEachReducedOffset(layout, [&](int64_t r) {
           yb[r] = static_cast<T>(static_cast<C>((static_cast<double>(static_cast<C>(xb[r])) - mean) * inv));
-        }
+        });
       }
     });
   }

@@ -26,34 +26,26 @@ T FromAcc(AccType<T> v) {
 template <typename T, typename Step, typename Finish>
 void ReduceEach(const T* x, const ReductionLayout& layout, T* y, AccType<T> init, Step step, Finish finish) {
   using Acc = AccType<T>;
-  const int64_t count = static_cast<int64_t>(layout.reduced_offsets.size());
-  const int64_t* roff = layout.reduced_offsets.data();
   for (size_t o = 0; o < layout.output_offsets.size(); ++o) {
     const T* base = x + layout.output_offsets[o];
     Acc acc = init;
-    if (layout.reduced_contiguous) {
-      for (int64_t r = 0; r < count; ++r) acc = step(acc, static_cast<Acc>(static_cast<ComputeType<T>>(base[r])));
-    } else {
-      for (int64_t r = 0; r < count; ++r) acc = step(acc, static_cast<Acc>(static_cast<ComputeType<T>>(base[roff[r]])));
-    }
-    y[o] = FromAcc<T>(finish(acc, count));
+    ForEachReducedOffset(layout, [&](int64_t r) { acc = step(acc, static_cast<Acc>(static_cast<ComputeType<T>>(base[r]))); });
+    y[o] = FromAcc<T>(finish(acc, layout.reduced_count));
   }
 }
 
 template <typename T>
 void LogSumExpEach(const T* x, const ReductionLayout& layout, T* y) {
-  const int64_t count = static_cast<int64_t>(layout.reduced_offsets.size());
-  const int64_t* roff = layout.reduced_offsets.data();
   for (size_t o = 0; o < layout.output_offsets.size(); ++o) {
     const T* base = x + layout.output_offsets[o];
     double m = -std::numeric_limits<double>::infinity();
-    for (int64_t r = 0; r < count; ++r) m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(base[roff[r]])));
+    ForEachReducedOffset(layout, [&](int64_t r) { m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(base[r]))); });
     if (!std::isfinite(m)) {
       y[o] = FromAcc<T>(m);
       continue;
     }
     double s = 0;
-    for (int64_t r = 0; r < count; ++r) s += std::exp(static_cast<double>(static_cast<ComputeType<T>>(base[roff[r]])) - m);
+    ForEachReducedOffset(layout, [&](int64_t r) { s += std::exp(static_cast<double>(static_cast<ComputeType<T>>(base[r])) - m); });
     y[o] = FromAcc<T>(std::log(s) + m);
   }
 }
@@ -69,7 +61,7 @@ Status RunReduce(ReduceOp op, const T* x, const ReductionLayout& layout, T* y) {
       break;
     case ReduceOp::kMean:
       if constexpr (!kIsFloat<T>) {
-        if (layout.reduced_offsets.empty()) return Status::InvalidArgument("ReduceMean over an empty set of integers");
+        if (layout.reduced_count == 0) return Status::InvalidArgument("ReduceMean over an empty set of integers");
       }
       ReduceEach(x, layout, y, Acc(0), add, [](Acc a, int64_t n) { return static_cast<Acc>(a / static_cast<Acc>(n)); });
       break;

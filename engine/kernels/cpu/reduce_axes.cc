@@ -56,14 +56,19 @@ ReductionLayout MakeReductionLayout(const Shape& shape, const std::vector<bool>&
   }
   ReductionLayout layout;
   layout.output_offsets = EnumerateOffsets(shape, strides, reduced, false);
-  layout.reduced_offsets = EnumerateOffsets(shape, strides, reduced, true);
+  // The reduced elements are contiguous when no kept dim (of size > 1) follows a reduced one.
   layout.reduced_contiguous = true;
-  for (size_t r = 0; r < layout.reduced_offsets.size(); ++r) {
-    if (layout.reduced_offsets[r] != static_cast<int64_t>(r)) {
+  layout.reduced_count = 1;
+  bool seen_reduced = false;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (reduced[d]) {
+      layout.reduced_count *= shape[d];
+      seen_reduced = seen_reduced || shape[d] > 1;
+    } else if (seen_reduced && shape[d] > 1) {
       layout.reduced_contiguous = false;
-      break;
     }
   }
+  if (!layout.reduced_contiguous) layout.reduced_offsets = EnumerateOffsets(shape, strides, reduced, true);
   return layout;
 }
 

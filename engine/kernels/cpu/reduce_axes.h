@@ -16,13 +16,24 @@ Result<std::vector<bool>> ReducedAxesMask(const std::vector<int64_t>& axes, int6
 Shape ReducedShape(const Shape& shape, const std::vector<bool>& reduced, bool keepdims);
 
 // Offsets into a row-major input: output_offsets[o] is where output element o's
-// reduction starts and reduced_offsets[r] the offset of its r-th element from there
-// (both in row-major order). reduced_contiguous: reduced_offsets[r] == r.
+// reduction starts; each reduction covers reduced_count elements at offsets
+// (from there) 0..reduced_count-1 when reduced_contiguous, else reduced_offsets.
 struct ReductionLayout {
   std::vector<int64_t> output_offsets;
-  std::vector<int64_t> reduced_offsets;
+  int64_t reduced_count = 0;
   bool reduced_contiguous = false;
+  std::vector<int64_t> reduced_offsets;  // empty when reduced_contiguous
 };
 ReductionLayout MakeReductionLayout(const Shape& shape, const std::vector<bool>& reduced);
+
+// Calls f(offset) for the offset of each reduced element, in row-major order.
+template <typename F>
+inline void ForEachReducedOffset(const ReductionLayout& layout, F&& f) {
+  if (layout.reduced_contiguous) {
+    for (int64_t r = 0; r < layout.reduced_count; ++r) f(r);
+  } else {
+    for (int64_t offset : layout.reduced_offsets) f(offset);
+  }
+}
 
 }  // namespace kiln::cpu
