@@ -29,9 +29,9 @@ class BatchNormKernel final : public OpKernel {
         momentum_(init.node.GetFloat("momentum", 0.9f)),
         // Before opset 9, spatial=0 gives each activation (C x D1 x ...) its own statistics.
         spatial_(init.opset >= 9 || init.node.GetInt("spatial", 1) != 0),
-        training_(init.opset >= 14 ? init.node.GetInt("training_mode", 0) != 0
-                                   : (init.opset >= 7 || init.node.GetInt("is_test", 0) == 0) &&
-                                         init.node.outputs.size() > 1) {}
+        training_(init.opset >= 14
+                      ? init.node.GetInt("training_mode", 0) != 0
+                      : (init.opset >= 7 || init.node.GetInt("is_test", 0) == 0) && init.node.outputs.size() > 1) {}
 
   Status Compute(KernelContext& ctx) const override {
     for (int i = 0; i < 5; ++i) KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
@@ -43,8 +43,8 @@ class BatchNormKernel final : public OpKernel {
     for (int i = 1; i < 5; ++i) {
       if (ctx.input(i).num_elements() != params) {
         return Status::InvalidArgument("input " + std::to_string(i) + " has shape " +
-                                       ShapeToString(ctx.input(i).shape()) + ", expected " +
-                                       std::to_string(params) + " elements");
+                                       ShapeToString(ctx.input(i).shape()) + ", expected " + std::to_string(params) +
+                                       " elements");
       }
     }
     std::vector<double> scale = ToDoubles(ctx.input(1)), bias = ToDoubles(ctx.input(2));
@@ -87,11 +87,13 @@ class BatchNormKernel final : public OpKernel {
           const int64_t base = (i * c + ch) * spatial;
           if (per_channel) {
             const float ac = a[static_cast<size_t>(ch)], bc = b[static_cast<size_t>(ch)];
-            for (int64_t s = 0; s < spatial; ++s) yp[base + s] = static_cast<T>(static_cast<float>(xp[base + s]) * ac + bc);
+            for (int64_t s = 0; s < spatial; ++s)
+              yp[base + s] = static_cast<T>(static_cast<float>(xp[base + s]) * ac + bc);
           } else {
             const float* ap = a.data() + ch * spatial;
             const float* bp = b.data() + ch * spatial;
-            for (int64_t s = 0; s < spatial; ++s) yp[base + s] = static_cast<T>(static_cast<float>(xp[base + s]) * ap[s] + bp[s]);
+            for (int64_t s = 0; s < spatial; ++s)
+              yp[base + s] = static_cast<T>(static_cast<float>(xp[base + s]) * ap[s] + bp[s]);
           }
         }
       }

@@ -52,7 +52,8 @@ class DetKernel final : public OpKernel {
       T* yp = y.data<T>();
       std::vector<double> a(static_cast<size_t>(m * m));
       for (int64_t b = 0; b < NumElements(batch_shape); ++b) {
-        for (int64_t i = 0; i < m * m; ++i) a[static_cast<size_t>(i)] = static_cast<double>(static_cast<ComputeType<T>>(xp[b * m * m + i]));
+        for (int64_t i = 0; i < m * m; ++i)
+          a[static_cast<size_t>(i)] = static_cast<double>(static_cast<ComputeType<T>>(xp[b * m * m + i]));
         yp[b] = static_cast<T>(static_cast<ComputeType<T>>(Determinant(a, m)));
       }
     });

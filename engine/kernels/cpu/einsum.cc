@@ -133,11 +133,13 @@ bool TryBatchedMatMul(const EinsumPlan& plan, const Tensor& a, const Tensor& b, 
   gather(contracted, lb, b, b_strides, pb_sizes, pb_strides, k);
   gather(cols, lb, b, b_strides, pb_sizes, pb_strides, n);
 
-  std::vector<T> pa(static_cast<size_t>(nb * m * k)), pb(static_cast<size_t>(nb * k * n)), pc(static_cast<size_t>(nb * m * n));
+  std::vector<T> pa(static_cast<size_t>(nb * m * k)), pb(static_cast<size_t>(nb * k * n)),
+      pc(static_cast<size_t>(nb * m * n));
   StridedCopy(a.data<T>(), pa_sizes, pa_strides, pa.data());
   StridedCopy(b.data<T>(), pb_sizes, pb_strides, pb.data());
   for (int64_t i = 0; i < nb; ++i) {
-    Gemm(false, false, m, n, k, T(1), pa.data() + i * m * k, k, pb.data() + i * k * n, n, T(0), pc.data() + i * m * n, n);
+    Gemm(false, false, m, n, k, T(1), pa.data() + i * m * k, k, pb.data() + i * k * n, n, T(0), pc.data() + i * m * n,
+         n);
   }
   // The product is [batch..., rows..., cols...]; permute it into the output's label order.
   std::vector<int> c_labels = batch;
@@ -170,7 +172,8 @@ class EinsumKernel final : public OpKernel {
     for (int i = 0; i < n; ++i) {
       KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
       inputs.push_back(&ctx.input(i));
-      if (ctx.input(i).dtype() != ctx.input(0).dtype()) return Status::InvalidArgument("inputs have different data types");
+      if (ctx.input(i).dtype() != ctx.input(0).dtype())
+        return Status::InvalidArgument("inputs have different data types");
     }
     KILN_ASSIGN_OR_RETURN(EinsumPlan plan, Plan(inputs));
     const int num_labels = kLetterLabels + plan.num_ellipsis_dims;
@@ -287,7 +290,8 @@ class EinsumKernel final : public OpKernel {
           continue;
         }
         // Ellipsis dims align to the right across operands.
-        for (int k = plan.num_ellipsis_dims - ell_rank; k < plan.num_ellipsis_dims; ++k) labels.push_back(kLetterLabels + k);
+        for (int k = plan.num_ellipsis_dims - ell_rank; k < plan.num_ellipsis_dims; ++k)
+          labels.push_back(kLetterLabels + k);
       }
       return labels;
     };

@@ -18,8 +18,8 @@ class InstanceNormKernel final : public OpKernel {
     const int64_t n = x.dim(0), c = x.dim(1);
     const int64_t spatial = SizeFromDim(x.shape(), 2, x.shape().size());
     if (scale.num_elements() != c || bias.num_elements() != c) {
-      return Status::InvalidArgument("scale " + ShapeToString(scale.shape()) + " and B " +
-                                     ShapeToString(bias.shape()) + " must have " + std::to_string(c) + " elements");
+      return Status::InvalidArgument("scale " + ShapeToString(scale.shape()) + " and B " + ShapeToString(bias.shape()) +
+                                     " must have " + std::to_string(c) + " elements");
     }
     Tensor& y = ctx.AllocateOutput(0, x.dtype(), x.shape());
     const double eps = epsilon_;

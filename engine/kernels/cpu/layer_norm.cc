@@ -103,9 +103,11 @@ class LayerNormKernel final : public OpKernel {
         }
         const float inv_std = 1.0f / std::sqrt(sq / static_cast<float>(cols) + epsilon_);
         if (bp) {
-          for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<T>((static_cast<float>(xr[c]) - mean) * inv_std * sp[c] + bp[c]);
+          for (int64_t c = 0; c < cols; ++c)
+            yr[c] = static_cast<T>((static_cast<float>(xr[c]) - mean) * inv_std * sp[c] + bp[c]);
         } else {
-          for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<T>((static_cast<float>(xr[c]) - mean) * inv_std * sp[c]);
+          for (int64_t c = 0; c < cols; ++c)
+            yr[c] = static_cast<T>((static_cast<float>(xr[c]) - mean) * inv_std * sp[c]);
         }
         if (mean_out) KILN_RETURN_IF_ERROR(StoreStat(*mean_out, r, mean));
         if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStat(*inv_std_out, r, inv_std));

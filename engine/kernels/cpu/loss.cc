@@ -25,8 +25,10 @@ struct LossDims {
   int64_t n = 0, c = 0, d = 0;  // input viewed as N x C x D
 };
 
-Result<LossDims> CheckLossShapes(const Tensor& input, const Tensor& target, const KernelContext& ctx, int weight_input) {
-  if (input.rank() < 2) return Status::InvalidArgument("input must have rank >= 2, got " + ShapeToString(input.shape()));
+Result<LossDims> CheckLossShapes(const Tensor& input, const Tensor& target, const KernelContext& ctx,
+                                 int weight_input) {
+  if (input.rank() < 2)
+    return Status::InvalidArgument("input must have rank >= 2, got " + ShapeToString(input.shape()));
   LossDims dims{input.dim(0), input.dim(1), SizeFromDim(input.shape(), 2, input.shape().size())};
   Shape expected_target{input.dim(0)};
   expected_target.insert(expected_target.end(), input.shape().begin() + 2, input.shape().end());
@@ -123,13 +125,15 @@ class LossKernel final : public OpKernel {
       T* yb = y + i * dims.c * dims.d;
       for (int64_t j = 0; j < dims.d; ++j) {
         double m = -std::numeric_limits<double>::infinity();
-        for (int64_t c = 0; c < dims.c; ++c) m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(xb[c * dims.d + j])));
+        for (int64_t c = 0; c < dims.c; ++c)
+          m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(xb[c * dims.d + j])));
         double sum = 0;
-        for (int64_t c = 0; c < dims.c; ++c) sum += std::exp(static_cast<double>(static_cast<ComputeType<T>>(xb[c * dims.d + j])) - m);
+        for (int64_t c = 0; c < dims.c; ++c)
+          sum += std::exp(static_cast<double>(static_cast<ComputeType<T>>(xb[c * dims.d + j])) - m);
         const double shift = m + std::log(sum);
         for (int64_t c = 0; c < dims.c; ++c) {
-          yb[c * dims.d + j] =
-              static_cast<T>(static_cast<ComputeType<T>>(static_cast<double>(static_cast<ComputeType<T>>(xb[c * dims.d + j])) - shift));
+          yb[c * dims.d + j] = static_cast<T>(static_cast<ComputeType<T>>(
+              static_cast<double>(static_cast<ComputeType<T>>(xb[c * dims.d + j])) - shift));
         }
       }
     }
@@ -143,8 +147,8 @@ class LossKernel final : public OpKernel {
 
 Result<std::unique_ptr<OpKernel>> MakeLoss(const KernelInit& init, bool softmax) {
   KILN_ASSIGN_OR_RETURN(Reduction reduction, ParseReduction(init.node.GetString("reduction", "mean")));
-  return std::unique_ptr<OpKernel>(new LossKernel(softmax, reduction, init.node.HasAttribute("ignore_index"),
-                                                  init.node.GetInt("ignore_index", 0)));
+  return std::unique_ptr<OpKernel>(
+      new LossKernel(softmax, reduction, init.node.HasAttribute("ignore_index"), init.node.GetInt("ignore_index", 0)));
 }
 
 }  // namespace

@@ -10,8 +10,7 @@ namespace {
 
 class LrnKernel final : public OpKernel {
  public:
-  LrnKernel(float alpha, float beta, float bias, int64_t size)
-      : alpha_(alpha), beta_(beta), bias_(bias), size_(size) {}
+  LrnKernel(float alpha, float beta, float bias, int64_t size) : alpha_(alpha), beta_(beta), bias_(bias), size_(size) {}
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
@@ -41,8 +40,10 @@ class LrnKernel final : public OpKernel {
           const T* xc = xb + ch * spatial;
           T* yc = yb + ch * spatial;
           for (int64_t s = 0; s < spatial; ++s) {
-            const double denom = std::pow(bias_ + scale * square_sum[static_cast<size_t>(s)], static_cast<double>(beta_));
-            yc[s] = static_cast<T>(static_cast<ComputeType<T>>(static_cast<double>(static_cast<ComputeType<T>>(xc[s])) / denom));
+            const double denom =
+                std::pow(bias_ + scale * square_sum[static_cast<size_t>(s)], static_cast<double>(beta_));
+            yc[s] = static_cast<T>(
+                static_cast<ComputeType<T>>(static_cast<double>(static_cast<ComputeType<T>>(xc[s])) / denom));
           }
         }
       }

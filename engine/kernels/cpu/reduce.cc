@@ -29,7 +29,8 @@ void ReduceEach(const T* x, const ReductionLayout& layout, T* y, AccType<T> init
   for (size_t o = 0; o < layout.output_offsets.size(); ++o) {
     const T* base = x + layout.output_offsets[o];
     Acc acc = init;
-    ForEachReducedOffset(layout, [&](int64_t r) { acc = step(acc, static_cast<Acc>(static_cast<ComputeType<T>>(base[r]))); });
+    ForEachReducedOffset(layout,
+                         [&](int64_t r) { acc = step(acc, static_cast<Acc>(static_cast<ComputeType<T>>(base[r]))); });
     y[o] = FromAcc<T>(finish(acc, layout.reduced_count));
   }
 }
@@ -39,13 +40,15 @@ void LogSumExpEach(const T* x, const ReductionLayout& layout, T* y) {
   for (size_t o = 0; o < layout.output_offsets.size(); ++o) {
     const T* base = x + layout.output_offsets[o];
     double m = -std::numeric_limits<double>::infinity();
-    ForEachReducedOffset(layout, [&](int64_t r) { m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(base[r]))); });
+    ForEachReducedOffset(
+        layout, [&](int64_t r) { m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(base[r]))); });
     if (!std::isfinite(m)) {
       y[o] = FromAcc<T>(m);
       continue;
     }
     double s = 0;
-    ForEachReducedOffset(layout, [&](int64_t r) { s += std::exp(static_cast<double>(static_cast<ComputeType<T>>(base[r])) - m); });
+    ForEachReducedOffset(
+        layout, [&](int64_t r) { s += std::exp(static_cast<double>(static_cast<ComputeType<T>>(base[r])) - m); });
     y[o] = FromAcc<T>(std::log(s) + m);
   }
 }
@@ -68,27 +71,33 @@ Status RunReduce(ReduceOp op, const T* x, const ReductionLayout& layout, T* y) {
     case ReduceOp::kMax: {
       Acc lowest = std::numeric_limits<Acc>::has_infinity ? -std::numeric_limits<Acc>::infinity()
                                                           : std::numeric_limits<Acc>::lowest();
-      ReduceEach(x, layout, y, lowest, [](Acc a, Acc v) { return v > a || v != v ? v : a; }, identity);
+      ReduceEach(
+          x, layout, y, lowest, [](Acc a, Acc v) { return v > a || v != v ? v : a; }, identity);
       break;
     }
     case ReduceOp::kMin: {
       Acc highest = std::numeric_limits<Acc>::has_infinity ? std::numeric_limits<Acc>::infinity()
                                                            : std::numeric_limits<Acc>::max();
-      ReduceEach(x, layout, y, highest, [](Acc a, Acc v) { return v < a || v != v ? v : a; }, identity);
+      ReduceEach(
+          x, layout, y, highest, [](Acc a, Acc v) { return v < a || v != v ? v : a; }, identity);
       break;
     }
     case ReduceOp::kProd:
-      ReduceEach(x, layout, y, Acc(1), [](Acc a, Acc v) { return static_cast<Acc>(a * v); }, identity);
+      ReduceEach(
+          x, layout, y, Acc(1), [](Acc a, Acc v) { return static_cast<Acc>(a * v); }, identity);
       break;
     case ReduceOp::kL1:
-      ReduceEach(x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + (v < 0 ? -v : v)); }, identity);
+      ReduceEach(
+          x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + (v < 0 ? -v : v)); }, identity);
       break;
     case ReduceOp::kL2:
-      ReduceEach(x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + v * v); },
-                 [](Acc a, int64_t) { return static_cast<Acc>(std::sqrt(static_cast<double>(a))); });
+      ReduceEach(
+          x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + v * v); },
+          [](Acc a, int64_t) { return static_cast<Acc>(std::sqrt(static_cast<double>(a))); });
       break;
     case ReduceOp::kSumSquare:
-      ReduceEach(x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + v * v); }, identity);
+      ReduceEach(
+          x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + v * v); }, identity);
       break;
     case ReduceOp::kLogSum:
       ReduceEach(x, layout, y, Acc(0), add,

@@ -25,8 +25,7 @@ Result<std::vector<bool>> ReducedAxesMask(const std::vector<int64_t>& axes, int6
   std::vector<bool> mask(static_cast<size_t>(rank), axes.empty());
   for (int64_t a : axes) {
     if (a < -rank || a >= rank) {
-      return Status::InvalidArgument("axis " + std::to_string(a) + " is out of range for rank " +
-                                     std::to_string(rank));
+      return Status::InvalidArgument("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
     }
     size_t axis = static_cast<size_t>(a < 0 ? a + rank : a);
     if (mask[axis]) return Status::InvalidArgument("axis " + std::to_string(a) + " is repeated");
