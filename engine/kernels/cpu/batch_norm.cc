@@ -22,6 +22,14 @@ Status StoreDoubles(Tensor& t, const std::vector<double>& v) {
   });
 }
 
+// Before opset 14, training mode is implied by asking for the statistics outputs.
+bool HasStatsOutput(const ir::Node& node) {
+  for (size_t i = 1; i < node.outputs.size(); ++i) {
+    if (!node.outputs[i].empty()) return true;
+  }
+  return false;
+}
+
 class BatchNormKernel final : public OpKernel {
  public:
   explicit BatchNormKernel(const KernelInit& init)
@@ -29,9 +37,8 @@ class BatchNormKernel final : public OpKernel {
         momentum_(init.node.GetFloat("momentum", 0.9f)),
         // Before opset 9, spatial=0 gives each activation (C x D1 x ...) its own statistics.
         spatial_(init.opset >= 9 || init.node.GetInt("spatial", 1) != 0),
-        training_(init.opset >= 14
-                      ? init.node.GetInt("training_mode", 0) != 0
-                      : (init.opset >= 7 || init.node.GetInt("is_test", 0) == 0) && init.node.outputs.size() > 1) {}
+        training_(init.opset >= 14 ? init.node.GetInt("training_mode", 0) != 0
+                                   : (init.opset >= 7 || init.node.GetInt("is_test", 0) == 0) && HasStatsOutput(init.node)) {}
 
   Status Compute(KernelContext& ctx) const override {
     for (int i = 0; i < 5; ++i) KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
