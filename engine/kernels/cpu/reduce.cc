@@ -22,6 +22,17 @@ T FromAcc(AccType<T> v) {
   return static_cast<T>(static_cast<ComputeType<T>>(v));
 }
 
+// A double result (of sqrt, log) as Acc; integers saturate, NaN becomes 0.
+template <typename Acc>
+Acc FromDouble(double v) {
+  if constexpr (std::is_integral_v<Acc>) {
+    if (std::isnan(v)) return 0;
+    if (v <= static_cast<double>(std::numeric_limits<Acc>::lowest())) return std::numeric_limits<Acc>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<Acc>::max())) return std::numeric_limits<Acc>::max();
+  }
+  return static_cast<Acc>(v);
+}
+
 // Applies `step(acc, x)` over each output's reduced elements, then `finish(acc, count)`.
 template <typename T, typename Step, typename Finish>
 void ReduceEach(const T* x, const ReductionLayout& layout, T* y, AccType<T> init, Step step, Finish finish) {
@@ -43,13 +54,13 @@ void LogSumExpEach(const T* x, const ReductionLayout& layout, T* y) {
     ForEachReducedOffset(
         layout, [&](int64_t r) { m = std::max(m, static_cast<double>(static_cast<ComputeType<T>>(base[r]))); });
     if (!std::isfinite(m)) {
-      y[o] = FromAcc<T>(m);
+      y[o] = FromAcc<T>(FromDouble<AccType<T>>(m));
       continue;
     }
     double s = 0;
     ForEachReducedOffset(
         layout, [&](int64_t r) { s += std::exp(static_cast<double>(static_cast<ComputeType<T>>(base[r])) - m); });
-    y[o] = FromAcc<T>(std::log(s) + m);
+    y[o] = FromAcc<T>(FromDouble<AccType<T>>(std::log(s) + m));
   }
 }
 
@@ -93,7 +104,7 @@ Status RunReduce(ReduceOp op, const T* x, const ReductionLayout& layout, T* y) {
     case ReduceOp::kL2:
       ReduceEach(
           x, layout, y, Acc(0), [](Acc a, Acc v) { return static_cast<Acc>(a + v * v); },
-          [](Acc a, int64_t) { return static_cast<Acc>(std::sqrt(static_cast<double>(a))); });
+          [](Acc a, int64_t) { return FromDouble<Acc>(std::sqrt(static_cast<double>(a))); });
       break;
     case ReduceOp::kSumSquare:
       ReduceEach(
@@ -101,7 +112,7 @@ Status RunReduce(ReduceOp op, const T* x, const ReductionLayout& layout, T* y) {
       break;
     case ReduceOp::kLogSum:
       ReduceEach(x, layout, y, Acc(0), add,
-                 [](Acc a, int64_t) { return static_cast<Acc>(std::log(static_cast<double>(a))); });
+                 [](Acc a, int64_t) { return FromDouble<Acc>(std::log(static_cast<double>(a))); });
       break;
     case ReduceOp::kLogSumExp:
       LogSumExpEach(x, layout, y);
