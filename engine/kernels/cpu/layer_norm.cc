@@ -90,24 +90,24 @@ class LayerNormKernel final : public OpKernel {
       T* yp = y.data<T>();
       const float* sp = scale.data;
       const float* bp = bias.data;
+      using C = ComputeType<T>;  // float, or double for double inputs
       for (int64_t r = 0; r < rows; ++r) {
         const T* xr = xp + r * cols;
         T* yr = yp + r * cols;
-        float sum = 0;
-        for (int64_t c = 0; c < cols; ++c) sum += static_cast<float>(xr[c]);
-        const float mean = sum / static_cast<float>(cols);
-        float sq = 0;
+        C sum = 0;
+        for (int64_t c = 0; c < cols; ++c) sum += static_cast<C>(xr[c]);
+        const C mean = sum / static_cast<C>(cols);
+        C sq = 0;
         for (int64_t c = 0; c < cols; ++c) {
-          const float d = static_cast<float>(xr[c]) - mean;
+          const C d = static_cast<C>(xr[c]) - mean;
           sq += d * d;
         }
-        const float inv_std = 1.0f / std::sqrt(sq / static_cast<float>(cols) + epsilon_);
+        const C inv_std = C(1) / std::sqrt(sq / static_cast<C>(cols) + static_cast<C>(epsilon_));
         if (bp) {
           for (int64_t c = 0; c < cols; ++c)
-            yr[c] = static_cast<T>((static_cast<float>(xr[c]) - mean) * inv_std * sp[c] + bp[c]);
+            yr[c] = static_cast<T>((static_cast<C>(xr[c]) - mean) * inv_std * sp[c] + bp[c]);
         } else {
-          for (int64_t c = 0; c < cols; ++c)
-            yr[c] = static_cast<T>((static_cast<float>(xr[c]) - mean) * inv_std * sp[c]);
+          for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<T>((static_cast<C>(xr[c]) - mean) * inv_std * sp[c]);
         }
         if (mean_out) KILN_RETURN_IF_ERROR(StoreStat(*mean_out, r, mean));
         if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStat(*inv_std_out, r, inv_std));
@@ -117,10 +117,10 @@ class LayerNormKernel final : public OpKernel {
   }
 
  private:
-  static Status StoreStat(Tensor& t, int64_t i, float v) {
+  static Status StoreStat(Tensor& t, int64_t i, double v) {
     return DispatchType<FloatTypes>(t.dtype(), [&](auto tag) {
       using U = typename decltype(tag)::type;
-      t.data<U>()[i] = static_cast<U>(v);
+      t.data<U>()[i] = static_cast<U>(static_cast<ComputeType<U>>(v));
     });
   }
 
