@@ -4,6 +4,7 @@
 
 #include "engine/kernels/cpu/broadcast.h"
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/matmul_util.h"
 #include "engine/kernels/cpu/typed_gemm.h"
 
 namespace kiln::cpu {
@@ -29,56 +30,12 @@ class MatMulKernel final : public OpKernel {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     KILN_RETURN_IF_ERROR(CheckSameType(a, b));
-    if (a.rank() == 0 || b.rank() == 0) return Status::InvalidArgument("MatMul inputs must not be scalars");
 
-    // Promote 1-D operands to matrices: a -> [1, K], b -> [K, 1].
-    Shape as = a.shape(), bs = b.shape();
-    if (as.size() == 1) as.insert(as.begin(), 1);
-    if (bs.size() == 1) bs.push_back(1);
-    const int64_t m = as[as.size() - 2], k = as.back();
-    const int64_t n = bs.back();
-    if (bs[bs.size() - 2] != k) {
-      return Status::InvalidArgument("MatMul shapes " + ShapeToString(a.shape()) + " and " +
-                                     ShapeToString(b.shape()) + " do not match on the inner dimension");
-    }
-    const Shape a_batch(as.begin(), as.end() - 2), b_batch(bs.begin(), bs.end() - 2);
-    KILN_ASSIGN_OR_RETURN(Shape batch, BroadcastShapes({a_batch, b_batch}));
-    Shape out_shape = batch;
-    if (a.rank() >= 2) out_shape.push_back(m);
-    if (b.rank() >= 2) out_shape.push_back(n);
-    Tensor& out = ctx.AllocateOutput(0, a.dtype(), out_shape);
-
+    KILN_ASSIGN_OR_RETURN(MatMulShape shape, MatMulShapeFor(a.shape(), b.shape()));
+    Tensor& out = ctx.AllocateOutput(0, a.dtype(), shape.out);
     return DispatchType<MatMulTypes>(a.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      using C = ComputeType<T>;
-      const T* pa = a.data<T>();
-      const T* pb = b.data<T>();
-      T* po = out.data<T>();
-      const int64_t batch_count = NumElements(batch);
-      if (batch_count == 0 || m == 0 || n == 0) return;
-      // B shared by every batch and A contiguous: one GEMM with the batches stacked as rows.
-      if (NumElements(b_batch) == 1 && a_batch == batch) {
-        TypedGemm<T>(false, false, batch_count * m, n, k, C(1), pa, k, pb, n, C(0), po, n);
-        return;
-      }
-      const std::vector<int64_t> a_strides = BroadcastStrides(a_batch, batch);
-      const std::vector<int64_t> b_strides = BroadcastStrides(b_batch, batch);
-      const size_t rank = batch.size();
-      std::vector<int64_t> index(rank, 0);
-      int64_t a_off = 0, b_off = 0;
-      for (int64_t i = 0; i < batch_count; ++i) {
-        TypedGemm<T>(false, false, m, n, k, C(1), pa + a_off * m * k, k, pb + b_off * k * n, n, C(0),
-                     po + i * m * n, n);
-        for (size_t d = rank; d-- > 0;) {
-          ++index[d];
-          a_off += a_strides[d];
-          b_off += b_strides[d];
-          if (index[d] < batch[d]) break;
-          a_off -= a_strides[d] * batch[d];
-          b_off -= b_strides[d] * batch[d];
-          index[d] = 0;
-        }
-      }
+      BatchedMatMul<T>(shape, a.data<T>(), b.data<T>(), out.data<T>());
     });
   }
 };
