@@ -3,8 +3,9 @@
 // op(B) is packed into KC x NR column panels and op(A) into MR x KC row
 // panels, both zero-padded to full panels, so the micro-kernel always runs a
 // fixed MR x NR tile whose accumulators the compiler keeps in vector
-// registers. On x86-64 an AVX2+FMA variant with wider tiles is chosen at run
-// time when the CPU has it; the baseline variant needs only SSE2.
+// registers. The generic kernel uses 16-byte vectors (SSE2 on any x86-64);
+// on x86-64, AVX2+FMA and AVX-512 variants with wider tiles are chosen at
+// run time when the CPU has them.
 #include "engine/kernels/cpu/gemm.h"
 
 #include <algorithm>
@@ -17,11 +18,12 @@ namespace kiln::cpu {
 namespace {
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#define KILN_GEMM_HAVE_AVX2 1
+#define KILN_GEMM_HAVE_X86_VARIANTS 1
 // fp-contract lets the compiler fuse the multiply-adds into FMA instructions.
 #define KILN_TARGET_AVX2 __attribute__((target("avx2,fma"), optimize("fp-contract=fast")))
+#define KILN_TARGET_AVX512 __attribute__((target("avx512f,fma"), optimize("fp-contract=fast")))
 #else
-#define KILN_GEMM_HAVE_AVX2 0
+#define KILN_GEMM_HAVE_X86_VARIANTS 0
 #endif
 
 // Cache blocking: a KC x NC panel of B stays in L2/L3, an MC x KC block of A in L2.
@@ -58,13 +60,19 @@ template <typename T, int MR, int NR, int VB>
 template <typename T>
 using MicroKernelFn = void (*)(int64_t kc, const T* a, const T* b, T* out);
 
-void KernelF32Sse(int64_t kc, const float* a, const float* b, float* out) {
+void KernelF32Generic(int64_t kc, const float* a, const float* b, float* out) {
   MicroKernelBody<float, 6, 8, 16>(kc, a, b, out);
 }
-void KernelF64Sse(int64_t kc, const double* a, const double* b, double* out) {
+void KernelF64Generic(int64_t kc, const double* a, const double* b, double* out) {
   MicroKernelBody<double, 6, 4, 16>(kc, a, b, out);
 }
-#if KILN_GEMM_HAVE_AVX2
+#if KILN_GEMM_HAVE_X86_VARIANTS
+KILN_TARGET_AVX512 void KernelF32Avx512(int64_t kc, const float* a, const float* b, float* out) {
+  MicroKernelBody<float, 6, 32, 64>(kc, a, b, out);
+}
+KILN_TARGET_AVX512 void KernelF64Avx512(int64_t kc, const double* a, const double* b, double* out) {
+  MicroKernelBody<double, 6, 16, 64>(kc, a, b, out);
+}
 KILN_TARGET_AVX2 void KernelF32Avx2(int64_t kc, const float* a, const float* b, float* out) {
   MicroKernelBody<float, 6, 16, 32>(kc, a, b, out);
 }
@@ -80,32 +88,25 @@ struct KernelConfig {
   int nr;
 };
 
-bool CpuHasAvx2Fma() {
-#if KILN_GEMM_HAVE_AVX2
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-#else
-  return false;
-#endif
-}
-
 template <typename T>
 KernelConfig<T> SelectKernel();
 
 template <>
 KernelConfig<float> SelectKernel<float>() {
-#if KILN_GEMM_HAVE_AVX2
-  if (CpuHasAvx2Fma()) return {&KernelF32Avx2, 6, 16};
+#if KILN_GEMM_HAVE_X86_VARIANTS
+  if (__builtin_cpu_supports("avx512f")) return {&KernelF32Avx512, 6, 32};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {&KernelF32Avx2, 6, 16};
 #endif
-  return {&KernelF32Sse, 6, 8};
+  return {&KernelF32Generic, 6, 8};
 }
 
 template <>
 KernelConfig<double> SelectKernel<double>() {
-#if KILN_GEMM_HAVE_AVX2
-  if (CpuHasAvx2Fma()) return {&KernelF64Avx2, 6, 8};
+#if KILN_GEMM_HAVE_X86_VARIANTS
+  if (__builtin_cpu_supports("avx512f")) return {&KernelF64Avx512, 6, 16};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {&KernelF64Avx2, 6, 8};
 #endif
-  return {&KernelF64Sse, 6, 4};
+  return {&KernelF64Generic, 6, 4};
 }
 
 // Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into MR-row panels: panel r holds
