@@ -85,7 +85,7 @@ class QLinearConvKernel final : public OpKernel {
   explicit QLinearConvKernel(ConvAttributes attrs) : attrs_(std::move(attrs)) {}
 
   Status Compute(KernelContext& ctx) const override {
-    for (int i = 0; i < 8; ++i) KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
+    for (int i : {0, 1, 3, 4, 6}) KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
     ConvGeometry g;
     KILN_ASSIGN_OR_RETURN(std::vector<int32_t> acc, QuantizedConv(ctx, attrs_, 0, 2, 3, 5, g));
     const int64_t channels = g.out_channels;
@@ -97,7 +97,7 @@ class QLinearConvKernel final : public OpKernel {
     if (ctx.has_input(8) && ctx.input(8).dtype() != DataType::kInt32) {
       return Status::InvalidArgument("B must be int32");
     }
-    const DataType out_type = ctx.input(7).dtype();
+    const DataType out_type = ctx.has_input(7) ? ctx.input(7).dtype() : ctx.input(0).dtype();
     Tensor& y = ctx.AllocateOutput(0, out_type, ConvOutputShape(g));
     const int64_t grid_size = g.grid_size();
     return DispatchType<QuantTypes>(out_type, [&](auto tag) {

@@ -43,14 +43,14 @@ class QLinearMatMulKernel final : public OpKernel {
   explicit QLinearMatMulKernel(const KernelInit&) {}
 
   Status Compute(KernelContext& ctx) const override {
-    for (int i = 0; i < 8; ++i) KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
+    for (int i : {0, 1, 3, 4, 6}) KILN_RETURN_IF_ERROR(ctx.RequireTensor(i));
     MatMulShape shape;
     KILN_ASSIGN_OR_RETURN(std::vector<int32_t> acc, IntegerMatMul(ctx, 0, 2, 3, 5, shape));
     KILN_ASSIGN_OR_RETURN(std::vector<double> a_scale, ReadPerChannel<double>(ctx, 1, shape.m, "a_scale"));
     KILN_ASSIGN_OR_RETURN(std::vector<double> b_scale, ReadPerChannel<double>(ctx, 4, shape.n, "b_scale"));
     KILN_ASSIGN_OR_RETURN(std::vector<double> y_scale, ReadPerChannel<double>(ctx, 6, 1, "y_scale"));
     KILN_ASSIGN_OR_RETURN(std::vector<int32_t> y_zp, ReadPerChannel<int32_t>(ctx, 7, 1, "y_zero_point"));
-    const DataType out_type = ctx.input(7).dtype();
+    const DataType out_type = ctx.has_input(7) ? ctx.input(7).dtype() : ctx.input(0).dtype();
     Tensor& y = ctx.AllocateOutput(0, out_type, shape.out);
     const int64_t m = shape.m, n = shape.n;
     // multiplier[i * n + j] = a_scale[i] * b_scale[j] / y_scale
