@@ -41,9 +41,31 @@ Status CheckOpsets(const onnx::ModelProto& proto) {
   return Status::Ok();
 }
 
-Status RunChecker(const onnx::ModelProto& proto) {
+// onnx::checker::check_model(ModelProto) resolves external data against the
+// working directory; build the context ourselves so that it uses base_dir.
+void CheckModelProto(const onnx::ModelProto& proto, const std::string& base_dir) {
+  if (!proto.has_ir_version() || proto.ir_version() <= 0) {
+    fail_check("the model does not set ir_version");
+  }
+  if (proto.ir_version() > onnx::IR_VERSION) {
+    fail_check("the model's ir_version ", proto.ir_version(), " is newer than this ONNX library supports (",
+               onnx::IR_VERSION, ")");
+  }
+  std::unordered_map<std::string, int> opsets;
+  for (const auto& op : proto.opset_import()) opsets[op.domain()] = static_cast<int>(op.version());
+  if (proto.ir_version() >= 3 && opsets.empty()) fail_check("the model has no opset_import");
+  onnx::checker::CheckerContext ctx;
+  ctx.set_ir_version(static_cast<int>(proto.ir_version()));
+  ctx.set_opset_imports(opsets);
+  ctx.set_model_dir(base_dir.empty() ? "." : base_dir);
+  onnx::checker::LexicalScopeContext lex;
+  onnx::checker::check_graph(proto.graph(), ctx, lex);
+  onnx::checker::check_model_local_functions(proto, ctx, lex);
+}
+
+Status RunChecker(const onnx::ModelProto& proto, const std::string& base_dir) {
   try {
-    onnx::checker::check_model(proto);
+    CheckModelProto(proto, base_dir);
   } catch (const std::exception& e) {
     std::string what = e.what();
     // Keep the first line: the checker appends a long "==> Context" trailer.
@@ -52,6 +74,9 @@ Status RunChecker(const onnx::ModelProto& proto) {
         what.find("No opset import for domain") != std::string::npos ||
         what.find("is not a registered") != std::string::npos) {
       return Status::Unimplemented("the model uses an operator that ONNX does not define: " + first);
+    }
+    if (what.find("should be stored in") != std::string::npos) {
+      return Status::NotFound("external data is missing: " + first);
     }
     return Status::InvalidArgument("the model fails the ONNX checker: " + first);
   }
@@ -73,7 +98,7 @@ Result<ir::Model> LoadModelBytes(const std::string& bytes, const std::string& ba
   onnx::ModelProto proto;
   KILN_RETURN_IF_ERROR(ParseModel(bytes, &proto));
   KILN_RETURN_IF_ERROR(CheckOpsets(proto));
-  if (options.run_checker) KILN_RETURN_IF_ERROR(RunChecker(proto));
+  if (options.run_checker) KILN_RETURN_IF_ERROR(RunChecker(proto, base_dir));
   if (options.infer_shapes) InferShapes(proto);
   KILN_ASSIGN_OR_RETURN(ir::Model model, ImportModel(proto, base_dir));
   KILN_RETURN_IF_ERROR(ir::VerifyGraph(model.graph));

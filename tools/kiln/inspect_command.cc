@@ -45,7 +45,11 @@ std::string HumanBytes(double bytes) {
 }
 
 int Inspect(const InspectArgs& args) {
-  auto model = onnx_import::LoadModelFile(args.model);
+  // Load without the checker so that a model with unknown operators can
+  // still be described; the checker's verdict is printed at the end.
+  onnx_import::LoadOptions unchecked;
+  unchecked.run_checker = false;
+  auto model = onnx_import::LoadModelFile(args.model, unchecked);
   if (!model.ok()) return ReportError(model.status());
   const ir::Model& m = *model;
   const ir::Graph& g = m.graph;
@@ -78,6 +82,8 @@ int Inspect(const InspectArgs& args) {
   for (const auto& kv : histogram) sorted.emplace_back(-kv.second, kv.first);
   std::sort(sorted.begin(), sorted.end());
   for (const auto& [neg, op] : sorted) std::cout << "  " << std::setw(6) << -neg << "  " << op << "\n";
+  Status checked = onnx_import::LoadModelFile(args.model).status();
+  std::cout << "\nonnx checker: " << (checked.ok() ? std::string("ok") : checked.message()) << "\n";
   if (unsupported.empty()) {
     std::cout << "\nsupported: yes, Kiln implements every operator in this model\n";
   } else {

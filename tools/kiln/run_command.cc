@@ -100,8 +100,10 @@ int Run(const RunArgs& args) {
   fs::create_directories(out_dir, ec);
   if (ec) return ReportError(Status::InvalidArgument("cannot create output folder '" + out_dir + "': " + ec.message()));
   for (size_t i = 0; i < outputs->size(); ++i) {
-    Status st = io::WriteValueToDir(out_dir, s.outputs()[i].name, (*outputs)[i]);
+    const std::string& name = s.outputs()[i].name;
+    Status st = io::WriteValueToDir(out_dir, name, (*outputs)[i]);
     if (!st.ok()) return ReportError(st);
+    std::cout << name << ": " << (*outputs)[i].Describe() << "\n";
   }
   return kExitOk;
 }

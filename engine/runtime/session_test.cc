@@ -1,0 +1,86 @@
+#include "engine/runtime/session.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "engine/onnx/model_loader.h"
+#include "tests/support/model_builder.h"
+
+namespace kiln {
+namespace {
+
+std::unique_ptr<Session> AddSession() {
+  testing::ModelBuilder b;
+  b.Input("X", DataType::kFloat, {-1, 3}).Input("Y", DataType::kFloat, {3});
+  b.Node("Add", {"X", "Y"}, {"Z"}).Output("Z", DataType::kFloat, {-1, 3});
+  auto model = onnx_import::LoadModelBytes(b.Serialize(), "");
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(std::move(model).value());
+  EXPECT_TRUE(session.ok()) << session.status().ToString();
+  return std::move(session).value();
+}
+
+TEST(Session, RunsWithDynamicBatchAndBroadcast) {
+  auto session = AddSession();
+  for (int64_t batch : {1, 4, 2}) {
+    Tensor x = Tensor::Allocate(DataType::kFloat, {batch, 3});
+    for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = static_cast<float>(i);
+    auto out = session->Run({{"X", x}, {"Y", Tensor::FromVector<float>({3}, {10, 20, 30})}});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    const Tensor& z = (*out)[0].tensor();
+    ASSERT_EQ(z.shape(), (Shape{batch, 3}));
+    for (int64_t i = 0; i < z.num_elements(); ++i) EXPECT_EQ(z.data<float>()[i], static_cast<float>(i) + 10.0f * (1 + i % 3));
+  }
+}
+
+TEST(Session, ReportsFeedErrors) {
+  auto session = AddSession();
+  Tensor y = Tensor::FromVector<float>({3}, {1, 2, 3});
+  auto missing = session->Run({{"Y", y}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("'X'"), std::string::npos);
+  auto unknown = session->Run({{"X", Tensor::Allocate(DataType::kFloat, {1, 3})}, {"Y", y}, {"Q", y}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'Q'"), std::string::npos);
+  auto dtype = session->Run({{"X", Tensor::Allocate(DataType::kInt32, {1, 3})}, {"Y", y}});
+  ASSERT_FALSE(dtype.ok());
+  EXPECT_TRUE(dtype.status().IsInvalidArgument());
+}
+
+TEST(Session, ServesConcurrentRuns) {
+  auto session = AddSession();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        Tensor x = Tensor::Allocate(DataType::kFloat, {2, 3});
+        for (int k = 0; k < 6; ++k) x.data<float>()[k] = static_cast<float>(t);
+        auto out = session->Run({{"X", x}, {"Y", Tensor::FromVector<float>({3}, {1, 1, 1})}});
+        if (!out.ok() || (*out)[0].tensor().data<float>()[5] != static_cast<float>(t + 1)) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(Session, UnsupportedOperatorsAreListedTogether) {
+  testing::ModelBuilder b;
+  b.Opset("com.example", 1);
+  b.Input("X", DataType::kFloat, {2});
+  b.Node("Alpha", {"X"}, {"A"}, "com.example").Node("Beta", {"A"}, {"B"}, "com.example");
+  b.Output("B", DataType::kFloat, {2});
+  auto model = onnx_import::LoadModelBytes(b.Serialize(), "");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(std::move(model).value());
+  ASSERT_FALSE(session.ok());
+  EXPECT_TRUE(session.status().IsUnimplemented());
+  EXPECT_NE(session.status().message().find("com.example::Alpha"), std::string::npos);
+  EXPECT_NE(session.status().message().find("com.example::Beta"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Kiln needs to build, run and test.
+#   scripts/install-deps.sh          build + run dependencies
+#   scripts/install-deps.sh --test   also the test yardsticks (ONNX test data, PyTorch)
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=(
+  g++ cmake make pkg-config
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libcli11-dev
+)
+test_packages=(
+  libgtest-dev libgmock-dev
+  libonnx-testdata
+  python3 python3-numpy python3-torch python3-torchvision
+)
+if [ "${1:-}" = "--test" ]; then packages+=("${test_packages[@]}"); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,272 @@
+// End-to-end tests of the `kiln` binary: documented exit statuses and a
+// precise first line on stderr for every kind of bad input, and correct
+// outputs for good input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/io/npy.h"
+#include "tests/support/model_builder.h"
+
+namespace fs = std::filesystem;
+using kiln::DataType;
+using kiln::Tensor;
+using kiln::testing::ModelBuilder;
+
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  std::string FirstErrorLine() const { return err.substr(0, err.find('\n')); }
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class KilnCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("kiln_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "in");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CommandResult Kiln(const std::string& args) {
+    std::string cmd = std::string(KILN_BINARY) + " " + args + " >" + (dir_ / "stdout").string() + " 2>" +
+                      (dir_ / "stderr").string();
+    int status = std::system(cmd.c_str());
+    CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = Slurp(dir_ / "stdout");
+    r.err = Slurp(dir_ / "stderr");
+    return r;
+  }
+
+  // Z = X + Y, float [2,3].
+  std::string SaveAddModel() {
+    ModelBuilder b;
+    b.Input("X", DataType::kFloat, {2, 3}).Input("Y", DataType::kFloat, {2, 3});
+    b.Node("Add", {"X", "Y"}, {"Z"}).Output("Z", DataType::kFloat, {2, 3});
+    return Save(b, "add.onnx");
+  }
+  std::string Save(const ModelBuilder& b, const std::string& name) {
+    std::string path = (dir_ / name).string();
+    b.Save(path);
+    return path;
+  }
+  void WriteInput(const std::string& name, const Tensor& t) {
+    ASSERT_TRUE(kiln::io::WriteNpyFile((dir_ / "in" / (name + ".npy")).string(), t).ok());
+  }
+  std::string RunArgs(const std::string& model) {
+    return "run " + model + " --inputs " + (dir_ / "in").string() + " --outputs " + (dir_ / "out").string();
+  }
+
+  fs::path dir_;
+};
+
+Tensor Floats(kiln::Shape shape, float start = 0) {
+  Tensor t = Tensor::Allocate(DataType::kFloat, shape);
+  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = start + static_cast<float>(i);
+  return t;
+}
+
+TEST_F(KilnCli, RunsModelAndWritesOutputs) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Floats({2, 3}));
+  WriteInput("Y", Floats({2, 3}, 10));
+  auto r = Kiln(RunArgs(model));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto z = kiln::io::ReadNpyFile((dir_ / "out" / "Z.npy").string());
+  ASSERT_TRUE(z.ok()) << z.status().ToString();
+  ASSERT_EQ(z->shape(), (kiln::Shape{2, 3}));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(z->data<float>()[i], 10.0f + 2 * i);
+}
+
+TEST_F(KilnCli, RunsWithInputFlags) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Floats({2, 3}));
+  WriteInput("Y", Floats({2, 3}));
+  auto r = Kiln("run " + model + " --input X=" + (dir_ / "in/X.npy").string() + " --input Y=" +
+                (dir_ / "in/Y.npy").string() + " --output-dir " + (dir_ / "o2").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_ / "o2" / "Z.npy"));
+}
+
+TEST_F(KilnCli, VersionAndHelp) {
+  EXPECT_EQ(Kiln("--version").exit_code, 0);
+  EXPECT_EQ(Kiln("run --help").exit_code, 0);
+  EXPECT_EQ(Kiln("inspect --help").exit_code, 0);
+}
+
+TEST_F(KilnCli, BadUsageIsExitTwo) {
+  auto r = Kiln("run");
+  EXPECT_EQ(r.exit_code, 2);
+  r = Kiln("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(KilnCli, MissingModelFile) {
+  auto r = Kiln(RunArgs((dir_ / "nope.onnx").string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("does not exist"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, TruncatedModel) {
+  std::string model = SaveAddModel();
+  std::string bytes = Slurp(model);
+  std::ofstream(model, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("not a valid ONNX model"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, GarbageModel) {
+  std::string model = (dir_ / "garbage.onnx").string();
+  std::ofstream(model) << "this is not a protobuf \x01\x02\x03\xff\xfe";
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(r.FirstErrorLine().empty());
+}
+
+TEST_F(KilnCli, EmptyModelFile) {
+  std::string model = (dir_ / "empty.onnx").string();
+  std::ofstream(model).close();
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("empty"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, GraphWithCycle) {
+  ModelBuilder b;
+  b.Input("X", DataType::kFloat, {2});
+  b.Node("Add", {"X", "B"}, {"A"}).Node("Add", {"X", "A"}, {"B"});
+  b.Output("B", DataType::kFloat, {2});
+  auto r = Kiln(RunArgs(Save(b, "cycle.onnx")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cycle"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, DanglingValue) {
+  ModelBuilder b;
+  b.Input("X", DataType::kFloat, {2});
+  b.Node("Add", {"X", "ghost"}, {"Y"}).Output("Y", DataType::kFloat, {2});
+  auto r = Kiln(RunArgs(Save(b, "dangling.onnx")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("ghost"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, UnknownOperatorIsExitThree) {
+  ModelBuilder b;
+  b.Input("X", DataType::kFloat, {2});
+  b.Node("FrobnicateTensor", {"X"}, {"Y"}).Output("Y", DataType::kFloat, {2});
+  auto r = Kiln(RunArgs(Save(b, "unknown_op.onnx")));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.FirstErrorLine().find("FrobnicateTensor"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, UnknownDomainIsExitThree) {
+  ModelBuilder b;
+  b.Opset("com.example", 1);
+  b.Input("X", DataType::kFloat, {2});
+  b.Node("Fancy", {"X"}, {"Y"}, "com.example").Output("Y", DataType::kFloat, {2});
+  auto r = Kiln(RunArgs(Save(b, "unknown_domain.onnx")));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.FirstErrorLine().find("Fancy"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, TooNewOpsetIsExitThree) {
+  ModelBuilder b(/*opset=*/99);
+  b.Input("X", DataType::kFloat, {2}).Node("Identity", {"X"}, {"Y"}).Output("Y", DataType::kFloat, {2});
+  auto r = Kiln(RunArgs(Save(b, "opset99.onnx")));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.FirstErrorLine().find("opset 99"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, WrongInputDtype) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Tensor::Allocate(DataType::kDouble, {2, 3}, true));
+  WriteInput("Y", Floats({2, 3}));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("data type float32, got float64"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, WrongInputRank) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Floats({6}));
+  WriteInput("Y", Floats({2, 3}));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("rank 2"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, WrongInputShape) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Floats({2, 4}));
+  WriteInput("Y", Floats({2, 3}));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("dimension 1 must be 3"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, MissingInput) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Floats({2, 3}));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("'Y'"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, ExtraInput) {
+  std::string model = SaveAddModel();
+  WriteInput("X", Floats({2, 3}));
+  WriteInput("Y", Floats({2, 3}));
+  WriteInput("W", Floats({2, 3}));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("W.npy"), std::string::npos) << r.err;
+  r = Kiln("run " + model + " --input W=" + (dir_ / "in/W.npy").string() + " --output-dir " + (dir_ / "o").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("no input named 'W'"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, MalformedNpy) {
+  std::string model = SaveAddModel();
+  WriteInput("Y", Floats({2, 3}));
+  std::ofstream(dir_ / "in" / "X.npy") << "NOT NUMPY AT ALL";
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("not a .npy file"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, TruncatedNpy) {
+  std::string model = SaveAddModel();
+  WriteInput("Y", Floats({2, 3}));
+  std::string bytes = kiln::io::SerializeNpy(Floats({2, 3}));
+  std::ofstream(dir_ / "in" / "X.npy", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 5));
+  auto r = Kiln(RunArgs(model));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("truncated"), std::string::npos) << r.err;
+}
+
+TEST_F(KilnCli, InspectListsUnsupportedOperators) {
+  ModelBuilder b;
+  b.Input("X", DataType::kFloat, {-1, 3});
+  b.Node("FrobnicateTensor", {"X"}, {"Y"}).Output("Y", DataType::kFloat, {-1, 3});
+  auto r = Kiln("inspect " + Save(b, "m.onnx"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("FrobnicateTensor"), std::string::npos);
+  EXPECT_NE(r.out.find("unsupported"), std::string::npos);
+  EXPECT_NE(r.out.find("tensor(float32)[d0,3]"), std::string::npos) << r.out;
+}
+
+}  // namespace
