@@ -30,6 +30,8 @@ namespace {
 constexpr int64_t kBlockK = 256;
 constexpr int64_t kBlockM = 72;  // multiple of every MR below
 constexpr int64_t kBlockN = 512;
+// Up to this many rows of A, op(B) = B^T is used in place rather than packed.
+constexpr int64_t kSmallM = 4;
 
 // out[MR][NR] = sum_p a[p][0..MR) x b[p][0..NR) over kc packed steps. The
 // accumulators are GCC/Clang vector-extension values of VB bytes, which the
@@ -186,6 +188,29 @@ void ScaleC(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   }
 }
 
+// Dot product of two contiguous vectors with vector partial sums.
+template <typename T>
+T Dot(const T* a, const T* b, int64_t k) {
+  using Vec [[gnu::vector_size(16)]] = T;
+  constexpr int64_t kLanes = 16 / static_cast<int64_t>(sizeof(T));
+  Vec s0{}, s1{};
+  int64_t p = 0;
+  for (; p + 2 * kLanes <= k; p += 2 * kLanes) {
+    Vec a0, a1, b0, b1;
+    std::memcpy(&a0, a + p, sizeof(Vec));
+    std::memcpy(&a1, a + p + kLanes, sizeof(Vec));
+    std::memcpy(&b0, b + p, sizeof(Vec));
+    std::memcpy(&b1, b + p + kLanes, sizeof(Vec));
+    s0 += a0 * b0;
+    s1 += a1 * b1;
+  }
+  s0 += s1;
+  T sum = T(0);
+  for (int64_t l = 0; l < kLanes; ++l) sum += s0[l];
+  for (; p < k; ++p) sum += a[p] * b[p];
+  return sum;
+}
+
 template <typename T>
 void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
               const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
@@ -202,6 +227,18 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alp
       const T av = alpha * a[p * a_step];
       const T* brow = b + p * ldb;
       for (int64_t j = 0; j < n; ++j) c[j] += av * brow[j];
+    }
+    return;
+  }
+  if (m <= kSmallM && !trans_a && trans_b) {
+    // A few rows times a transposed matrix (e.g. recurrent steps): rows of A
+    // and B are both contiguous, so dot products beat packing all of B.
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        const T dot = alpha * Dot(a + i * lda, b + j * ldb, k);
+        T& out = c[i * ldc + j];
+        out = beta == T(0) ? dot : dot + beta * out;
+      }
     }
     return;
   }
