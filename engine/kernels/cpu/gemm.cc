@@ -9,7 +9,6 @@
 #include "engine/kernels/cpu/gemm.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <memory>

@@ -4,6 +4,7 @@
 // loop with wrapping arithmetic (no undefined overflow).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
