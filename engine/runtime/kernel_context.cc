@@ -42,10 +42,11 @@ Status KernelContext::RequireTensor(int i) const {
 }
 
 Tensor& KernelContext::AllocateOutput(int i, DataType dtype, Shape shape) {
-  static thread_local Tensor discarded;
   if (!wants_output(i)) {
-    discarded = Tensor::Allocate(dtype, std::move(shape));
-    return discarded;
+    // Nobody reads this output, but the kernel still writes it: give it
+    // scratch storage that lives as long as this context.
+    discarded_.push_back(Tensor::Allocate(dtype, std::move(shape)));
+    return discarded_.back();
   }
   Value& slot = frame_.slot(step_.outputs[static_cast<size_t>(i)]);
   slot = Value(Tensor::Allocate(dtype, std::move(shape)));

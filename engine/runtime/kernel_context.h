@@ -3,6 +3,7 @@
 // scope. Created by the executor for each step; not shared between threads.
 #pragma once
 
+#include <deque>
 #include <vector>
 
 #include "engine/core/value.h"
@@ -46,6 +47,7 @@ class KernelContext {
   Frame& frame_;
   const GraphPlan::Step& step_;
   int64_t opset_;
+  std::deque<Tensor> discarded_;  // outputs the model does not use (stable addresses)
 };
 
 }  // namespace kiln

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   auto add = [&](CommandRunner r) { runners[app.get_subcommands({}).back()] = std::move(r); };
   add(RegisterRunCommand(app));
   add(RegisterInspectCommand(app));
+  add(RegisterBenchCommand(app));
 
   try {
     app.parse(argc, argv);

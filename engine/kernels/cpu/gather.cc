@@ -1,0 +1,199 @@
+// Gather (slices along an axis), GatherElements (elements along an axis, by
+// an index tensor of the data's rank) and GatherND (slices addressed by index
+// tuples, with leading batch dimensions). Negative indices count from the end.
+#include <algorithm>
+
+#include "engine/kernels/cpu/index_util.h"
+
+namespace kiln::cpu {
+namespace {
+
+class GatherKernel final : public OpKernel {
+ public:
+  explicit GatherKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 0)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    const Tensor& data = ctx.input(0);
+    const Tensor& indices_tensor = ctx.input(1);
+    if (data.rank() == 0) return ShapeError("data must have rank >= 1");
+    KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_, data.rank()));
+    KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
+
+    const Shape& dshape = data.shape();
+    const auto axis_u = static_cast<size_t>(axis);
+    const int64_t axis_dim = dshape[axis_u];
+    std::vector<int64_t> wrapped(static_cast<size_t>(indices.size()));
+    for (int64_t j = 0; j < indices.size(); ++j) {
+      int64_t index = indices[j];
+      if (!WrapIndex(index, axis_dim)) return IndexOutOfRange(indices[j], axis_dim);
+      wrapped[static_cast<size_t>(j)] = index;
+    }
+
+    Shape out_shape(dshape.begin(), dshape.begin() + axis);
+    out_shape.insert(out_shape.end(), indices_tensor.shape().begin(), indices_tensor.shape().end());
+    out_shape.insert(out_shape.end(), dshape.begin() + axis + 1, dshape.end());
+    Tensor& out = ctx.AllocateOutput(0, data.dtype(), out_shape);
+
+    const int64_t outer = SizeFromDim(dshape, 0, axis_u);
+    const int64_t inner = SizeFromDim(dshape, axis_u + 1, dshape.size());
+    const int64_t count = indices.size();
+    return DispatchByElementSize(data.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* src = data.data<T>();
+      T* dst = out.data<T>();
+      // One contiguous block of `inner` elements per (outer, index) pair; for
+      // axis 0 (embedding lookups) that is one block copy per index.
+      for (int64_t o = 0; o < outer; ++o) {
+        const T* src_outer = src + o * axis_dim * inner;
+        for (int64_t j = 0; j < count; ++j) {
+          std::copy_n(src_outer + wrapped[static_cast<size_t>(j)] * inner, inner, dst);
+          dst += inner;
+        }
+      }
+    });
+  }
+
+ private:
+  int64_t axis_;
+};
+
+class GatherElementsKernel final : public OpKernel {
+ public:
+  explicit GatherElementsKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 0)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    const Tensor& data = ctx.input(0);
+    const Tensor& indices_tensor = ctx.input(1);
+    const int rank = data.rank();
+    if (rank == 0) return ShapeError("data must have rank >= 1");
+    if (indices_tensor.rank() != rank) {
+      return ShapeError("indices rank " + std::to_string(indices_tensor.rank()) + " differs from data rank " +
+                        std::to_string(rank));
+    }
+    KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_, rank));
+    const Shape& ishape = indices_tensor.shape();
+    for (int d = 0; d < rank; ++d) {
+      if (d != axis && ishape[static_cast<size_t>(d)] > data.dim(d)) {
+        return ShapeError("indices shape " + ShapeToString(ishape) + " exceeds data shape " +
+                          ShapeToString(data.shape()) + " outside the axis");
+      }
+    }
+    KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
+    Tensor& out = ctx.AllocateOutput(0, data.dtype(), ishape);
+
+    const std::vector<int64_t> dstrides = StridesOf(data.shape());
+    const int64_t axis_dim = data.dim(static_cast<int>(axis));
+    const int64_t axis_stride = dstrides[static_cast<size_t>(axis)];
+    return DispatchByElementSize(data.dtype(), [&](auto tag) -> Status {
+      using T = typename decltype(tag)::type;
+      const T* src = data.data<T>();
+      T* dst = out.data<T>();
+      // Walk the indices in row-major order, tracking the data offset of the
+      // current position with the axis coordinate left out.
+      std::vector<int64_t> coord(static_cast<size_t>(rank), 0);
+      int64_t base = 0;
+      for (int64_t i = 0; i < indices.size(); ++i) {
+        int64_t index = indices[i];
+        if (!WrapIndex(index, axis_dim)) return IndexOutOfRange(indices[i], axis_dim);
+        dst[i] = src[base + index * axis_stride];
+        for (int d = rank - 1; d >= 0; --d) {
+          const auto du = static_cast<size_t>(d);
+          const int64_t step = d == axis ? 0 : dstrides[du];
+          if (++coord[du] < ishape[du]) {
+            base += step;
+            break;
+          }
+          base -= step * (coord[du] - 1);
+          coord[du] = 0;
+        }
+      }
+      return Status::Ok();
+    });
+  }
+
+ private:
+  int64_t axis_;
+};
+
+class GatherNDKernel final : public OpKernel {
+ public:
+  explicit GatherNDKernel(const KernelInit& init) : batch_dims_(init.node.GetInt("batch_dims", 0)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    const Tensor& data = ctx.input(0);
+    const Tensor& indices_tensor = ctx.input(1);
+    const Shape& dshape = data.shape();
+    const Shape& ishape = indices_tensor.shape();
+    const int64_t b = batch_dims_;
+    if (data.rank() < 1 || indices_tensor.rank() < 1) return ShapeError("data and indices must have rank >= 1");
+    if (b < 0 || b >= std::min(data.rank(), indices_tensor.rank())) {
+      return ShapeError("batch_dims " + std::to_string(b) + " must be smaller than the ranks of data and indices");
+    }
+    for (int64_t d = 0; d < b; ++d) {
+      if (dshape[static_cast<size_t>(d)] != ishape[static_cast<size_t>(d)]) {
+        return ShapeError("batch dimensions of data " + ShapeToString(dshape) + " and indices " +
+                          ShapeToString(ishape) + " differ");
+      }
+    }
+    const int64_t k = ishape.back();
+    if (k < 1 || k > data.rank() - b) {
+      return ShapeError("last indices dimension " + std::to_string(k) + " must be in [1, " +
+                        std::to_string(data.rank() - b) + "]");
+    }
+    KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
+
+    const auto bu = static_cast<size_t>(b), ku = static_cast<size_t>(k);
+    Shape out_shape(ishape.begin(), ishape.end() - 1);
+    out_shape.insert(out_shape.end(), dshape.begin() + b + k, dshape.end());
+
+    const int64_t batches = SizeFromDim(dshape, 0, bu);
+    const int64_t tuples_per_batch = SizeFromDim(ishape, bu, ishape.size() - 1);
+    const int64_t slice = SizeFromDim(dshape, bu + ku, dshape.size());
+    const int64_t batch_stride = SizeFromDim(dshape, bu, dshape.size());
+    // Offset in elements of one step along each indexed dimension.
+    std::vector<int64_t> steps(ku);
+    for (size_t j = 0; j < ku; ++j) steps[j] = SizeFromDim(dshape, bu + j + 1, dshape.size());
+
+    std::vector<int64_t> offsets(static_cast<size_t>(batches * tuples_per_batch));
+    for (int64_t t = 0; t < batches * tuples_per_batch; ++t) {
+      int64_t offset = (t / tuples_per_batch) * batch_stride;
+      for (size_t j = 0; j < ku; ++j) {
+        const int64_t dim = dshape[bu + j];
+        int64_t index = indices[t * k + static_cast<int64_t>(j)];
+        if (!WrapIndex(index, dim)) return IndexOutOfRange(index, dim);
+        offset += index * steps[j];
+      }
+      offsets[static_cast<size_t>(t)] = offset;
+    }
+
+    Tensor& out = ctx.AllocateOutput(0, data.dtype(), out_shape);
+    return DispatchByElementSize(data.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* src = data.data<T>();
+      T* dst = out.data<T>();
+      for (int64_t offset : offsets) {
+        std::copy_n(src + offset, slice, dst);
+        dst += slice;
+      }
+    });
+  }
+
+ private:
+  int64_t batch_dims_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OpKernel>> MakeGather(const KernelInit& init) { return MakeKernel<GatherKernel>(init); }
+Result<std::unique_ptr<OpKernel>> MakeGatherElements(const KernelInit& init) {
+  return MakeKernel<GatherElementsKernel>(init);
+}
+Result<std::unique_ptr<OpKernel>> MakeGatherND(const KernelInit& init) { return MakeKernel<GatherNDKernel>(init); }
+
+}  // namespace kiln::cpu
