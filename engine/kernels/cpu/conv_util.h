@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/ir/graph.h"
@@ -101,8 +102,9 @@ inline RowRange ValidColumns(int64_t kx, const ConvGeometry& g) {
 
 // Walks every (kernel position, grid row) pair, a grid row being all grid
 // positions that differ only along the last axis. Calls f(kpos, row, offset,
-// kx): offset is the image offset of that row's samples' row (-1 when the row
-// lies outside the image on an outer axis), kx the last-axis kernel index.
+// range): offset is the image offset of the image row those samples lie on
+// (-1 when it is outside the image on an outer axis), range the grid columns
+// whose samples lie inside along the last axis.
 template <typename F>
 void ForEachKernelRow(const ConvGeometry& g, F&& f) {
   const size_t nd = g.kernel.size();
@@ -110,6 +112,7 @@ void ForEachKernelRow(const ConvGeometry& g, F&& f) {
   const int64_t rows = g.grid_size() / std::max<int64_t>(g.grid[nd - 1], 1);
   std::vector<int64_t> kidx(nd, 0), gidx(nd, 0);
   for (int64_t kpos = 0; kpos < kernel_size; ++kpos) {
+    const RowRange range = ValidColumns(kidx[nd - 1], g);
     std::fill(gidx.begin(), gidx.end(), 0);
     for (int64_t row = 0; row < rows; ++row) {
       int64_t offset = 0;
@@ -122,7 +125,7 @@ void ForEachKernelRow(const ConvGeometry& g, F&& f) {
         }
         offset = offset * g.image[d] + pos;
       }
-      f(kpos, row, inside ? offset * g.image[nd - 1] : int64_t{-1}, kidx[nd - 1]);
+      f(kpos, row, inside ? offset * g.image[nd - 1] : int64_t{-1}, range);
       for (size_t d = nd - 1; d-- > 0;) {
         if (++gidx[d] < g.grid[d]) break;
         gidx[d] = 0;
@@ -145,13 +148,12 @@ void Im2Col(const T* image, int64_t channels, const ConvGeometry& g, T pad_value
   for (int64_t c = 0; c < channels; ++c) {
     const T* src = image + c * image_size;
     T* dst_c = col + c * kernel_size * grid_size;
-    conv_detail::ForEachKernelRow(g, [&](int64_t kpos, int64_t row, int64_t offset, int64_t kx) {
+    conv_detail::ForEachKernelRow(g, [&](int64_t kpos, int64_t row, int64_t offset, const conv_detail::RowRange& r) {
       T* dst = dst_c + kpos * grid_size + row * width;
       if (offset < 0) {
         std::fill(dst, dst + width, pad_value);
         return;
       }
-      const conv_detail::RowRange r = conv_detail::ValidColumns(kx, g);
       const T* s = src + offset + r.first;
       std::fill(dst, dst + r.lo, pad_value);
       if (stride == 1) {
@@ -172,14 +174,33 @@ void Col2ImAdd(const T* col, int64_t channels, const ConvGeometry& g, T* image) 
   for (int64_t c = 0; c < channels; ++c) {
     T* dst = image + c * image_size;
     const T* src_c = col + c * kernel_size * grid_size;
-    conv_detail::ForEachKernelRow(g, [&](int64_t kpos, int64_t row, int64_t offset, int64_t kx) {
+    conv_detail::ForEachKernelRow(g, [&](int64_t kpos, int64_t row, int64_t offset, const conv_detail::RowRange& r) {
       if (offset < 0) return;
-      const conv_detail::RowRange r = conv_detail::ValidColumns(kx, g);
       const T* s = src_c + kpos * grid_size + row * width;
       T* d = dst + offset + r.first;
       for (int64_t x = r.lo; x < r.hi; ++x) d[x * stride] = static_cast<T>(d[x * stride] + s[x]);
     });
   }
+}
+
+// y[grid] += filter (*) image for one image channel and one filter, straight
+// from the image without an im2col buffer (depthwise convolution, where a
+// GEMM per channel would have a single row).
+template <typename T>
+void ConvSingleChannelAdd(const T* image, const T* filter, const ConvGeometry& g, T* y) {
+  const int64_t width = g.grid.back();
+  const int64_t stride = g.strides.back();
+  conv_detail::ForEachKernelRow(g, [&](int64_t kpos, int64_t row, int64_t offset, const conv_detail::RowRange& r) {
+    if (offset < 0) return;
+    const T wv = filter[kpos];
+    const T* __restrict s = image + offset + r.first;
+    T* __restrict d = y + row * width;
+    if (stride == 1) {
+      for (int64_t x = r.lo; x < r.hi; ++x) d[x] += wv * s[x];
+    } else {
+      for (int64_t x = r.lo; x < r.hi; ++x) d[x] += wv * s[x * stride];
+    }
+  });
 }
 
 template <typename T>
@@ -190,9 +211,22 @@ void ConvForward(const T* x, const T* w, const T* bias, const ConvGeometry& g, T
   const int64_t image_size = g.image_size(), grid_size = g.grid_size();
   const int64_t depth = cg * g.kernel_size();  // GEMM inner dimension
   const bool pointwise = g.IsPointwise();
-  std::vector<T> col(pointwise ? 0 : static_cast<size_t>(depth * grid_size));
+  // One input channel and few output channels per group (depthwise): the
+  // GEMMs would have too few rows to pay off, so convolve directly.
+  constexpr int64_t kMaxDirectOutputs = 4;
+  const bool direct = cg == 1 && mg <= kMaxDirectOutputs && !pointwise && std::is_floating_point_v<T>;
+  std::vector<T> col(pointwise || direct ? 0 : static_cast<size_t>(depth * grid_size));
   for (int64_t n = 0; n < g.batch; ++n) {
-    for (int64_t grp = 0; grp < g.group; ++grp) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (direct) {
+        std::fill(y + n * g.out_channels * grid_size, y + (n + 1) * g.out_channels * grid_size, T(0));
+        for (int64_t m = 0; m < g.out_channels; ++m) {
+          const T* image = x + (n * g.in_channels + m / mg) * image_size;
+          ConvSingleChannelAdd(image, w + m * depth, g, y + (n * g.out_channels + m) * grid_size);
+        }
+      }
+    }
+    for (int64_t grp = 0; grp < g.group && !direct; ++grp) {
       const T* xg = x + (n * g.in_channels + grp * cg) * image_size;
       const T* cols = xg;
       if (!pointwise) {

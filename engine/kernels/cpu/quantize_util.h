@@ -46,8 +46,9 @@ Result<std::vector<V>> ReadPerChannel(const KernelContext& ctx, int i, int64_t c
   return out;
 }
 
-// Checks that input i is uint8 or int8 and returns its values minus a zero
-// point that varies along one axis: element e uses zero_points[(e / inner) % count].
+// The values of a uint8/int8 tensor (Unimplemented for other types) minus a
+// zero point that varies along one axis: element e uses
+// zero_points[(e / inner) % count].
 inline Result<std::vector<int32_t>> WidenQuantized(const Tensor& q, const std::vector<int32_t>& zero_points,
                                                    int64_t inner) {
   std::vector<int32_t> out(static_cast<size_t>(q.num_elements()));
@@ -61,7 +62,8 @@ inline Result<std::vector<int32_t>> WidenQuantized(const Tensor& q, const std::v
       for (int64_t e = 0; e < n; ++e) out[static_cast<size_t>(e)] = static_cast<int32_t>(p[e]) - zp;
     } else {
       for (int64_t e = 0; e < n; ++e) {
-        out[static_cast<size_t>(e)] = static_cast<int32_t>(p[e]) - zero_points[static_cast<size_t>((e / inner) % count)];
+        const int32_t zp = zero_points[static_cast<size_t>((e / inner) % count)];
+        out[static_cast<size_t>(e)] = static_cast<int32_t>(p[e]) - zp;
       }
     }
   }));
