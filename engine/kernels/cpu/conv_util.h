@@ -68,7 +68,8 @@ void Im2Col(const T* image, int64_t channels, const ConvGeometry& g, T pad_value
 template <typename T>
 void Col2ImAdd(const T* col, int64_t channels, const ConvGeometry& g, T* image);
 
-// Y = Conv(X, W) + bias (bias may be null), all in T, through im2col + GEMM.
+// Y = Conv(X, W) + bias (bias may be null), all in T: im2col + GEMM, or a
+// direct loop for depthwise convolutions.
 template <typename T>
 void ConvForward(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y);
 
