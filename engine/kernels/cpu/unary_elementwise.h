@@ -1,0 +1,52 @@
+// Elementwise loops and a generic kernel for unary operators: y = f(x) with
+// the shape of x. `f` receives ComputeType<T> (float for the 16-bit floats),
+// so one generic lambda serves every element type of the operator.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "engine/kernels/cpu/kernel_util.h"
+
+namespace kiln::cpu {
+
+// out[i] = op(in[i]) for every element; `out` has as many elements as `in`.
+template <typename TIn, typename TOut, typename Op>
+void MapElements(const Tensor& in, Tensor& out, Op op) {
+  const TIn* x = in.data<TIn>();
+  TOut* y = out.data<TOut>();
+  const int64_t n = in.num_elements();
+  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+}
+
+// A kernel computing Y = f(X) elementwise for the element types in `Types`;
+// Y has X's type and shape.
+template <typename Types, typename F>
+class UnaryKernel final : public OpKernel {
+ public:
+  explicit UnaryKernel(F f) : f_(std::move(f)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor x = ctx.input(0);
+    Tensor& y = ctx.AllocateOutput(0, x.dtype(), x.shape());
+    return DispatchType<Types>(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using C = ComputeType<T>;
+      MapElements<T, T>(x, y, [this](T v) { return static_cast<T>(f_(static_cast<C>(v))); });
+    });
+  }
+
+ private:
+  F f_;
+};
+
+template <typename Types, typename F>
+Result<std::unique_ptr<OpKernel>> MakeUnaryKernel(F f) {
+  return std::unique_ptr<OpKernel>(new UnaryKernel<Types, F>(std::move(f)));
+}
+
+// Float types plus the signed integers: for operators such as Abs, Neg, Sign.
+using SignedNumericTypes = TypeList<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t>;
+
+}  // namespace kiln::cpu
