@@ -116,16 +116,22 @@ template <typename T>
 void PackA(bool trans_a, const T* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, T* dst) {
   for (int64_t r = 0; r < mc; r += mr) {
     const int64_t rows = std::min<int64_t>(mr, mc - r);
-    for (int64_t p = 0; p < kc; ++p) {
-      T* d = dst + p * mr;
-      if (!trans_a) {
-        const T* src = a + (i0 + r) * lda + p0 + p;
-        for (int64_t i = 0; i < rows; ++i) d[i] = src[i * lda];
-      } else {
-        const T* src = a + (p0 + p) * lda + i0 + r;
-        for (int64_t i = 0; i < rows; ++i) d[i] = src[i];
+    if (!trans_a) {
+      // Read each row of A contiguously; the strided writes stay in the small panel.
+      for (int64_t i = 0; i < rows; ++i) {
+        const T* src = a + (i0 + r + i) * lda + p0;
+        for (int64_t p = 0; p < kc; ++p) dst[p * mr + i] = src[p];
       }
-      for (int64_t i = rows; i < mr; ++i) d[i] = T(0);
+      for (int64_t i = rows; i < mr; ++i) {
+        for (int64_t p = 0; p < kc; ++p) dst[p * mr + i] = T(0);
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = a + (p0 + p) * lda + i0 + r;
+        T* d = dst + p * mr;
+        for (int64_t i = 0; i < rows; ++i) d[i] = src[i];
+        for (int64_t i = rows; i < mr; ++i) d[i] = T(0);
+      }
     }
     dst += kc * mr;
   }
