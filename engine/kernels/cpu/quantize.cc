@@ -1,0 +1,141 @@
+// QuantizeLinear: y = saturate(round_half_even(x / scale) + zero_point).
+// DequantizeLinear: y = (x - zero_point) * scale. Both per tensor or per axis.
+// DynamicQuantizeLinear: uint8 quantization with scale and zero point derived
+// from the input's range (which is widened to include 0).
+#include <algorithm>
+
+#include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/quantize_util.h"
+
+namespace kiln::cpu {
+namespace {
+
+// Resolves the axis along which a 1-D scale applies: returns (count, inner) so
+// element e uses parameter (e / inner) % count; count 1 for per-tensor.
+Result<std::pair<int64_t, int64_t>> ParameterLayout(const Tensor& x, const Tensor& scale, int64_t axis) {
+  if (scale.num_elements() == 1 && scale.rank() <= 1) return std::make_pair(int64_t{1}, int64_t{1});
+  if (scale.rank() != 1) {
+    return Status::InvalidArgument("scale must be a scalar or 1-D, got shape " + ShapeToString(scale.shape()));
+  }
+  KILN_ASSIGN_OR_RETURN(int64_t ax, NormalizeAxis(axis, x.rank()));
+  if (x.dim(static_cast<int>(ax)) != scale.num_elements()) {
+    return Status::InvalidArgument("scale has " + std::to_string(scale.num_elements()) + " elements but axis " +
+                                   std::to_string(ax) + " of the input has " +
+                                   std::to_string(x.dim(static_cast<int>(ax))));
+  }
+  return std::make_pair(scale.num_elements(), SizeFromDim(x.shape(), static_cast<size_t>(ax) + 1, x.shape().size()));
+}
+
+class QuantizeLinearKernel final : public OpKernel {
+ public:
+  explicit QuantizeLinearKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 1)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    const Tensor& x = ctx.input(0);
+    const Tensor& scale = ctx.input(1);
+    KILN_ASSIGN_OR_RETURN(auto layout, ParameterLayout(x, scale, axis_));
+    const auto [count, inner] = layout;
+    const DataType out_type = ctx.has_input(2) ? ctx.input(2).dtype() : DataType::kUInt8;
+    KILN_ASSIGN_OR_RETURN(std::vector<float> scales, ReadPerChannel<float>(ctx, 1, count, "y_scale"));
+    KILN_ASSIGN_OR_RETURN(std::vector<int32_t> zps, ReadPerChannel<int32_t>(ctx, 2, count, "y_zero_point"));
+    Tensor& y = ctx.AllocateOutput(0, out_type, x.shape());
+    return DispatchType<QuantTypes>(out_type, [&](auto qtag) -> Status {
+      using Q = typename decltype(qtag)::type;
+      Q* py = y.data<Q>();
+      return DispatchType<TypeList<float, double, Float16, BFloat16, int32_t>>(x.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T* px = x.data<T>();
+        const int64_t n = x.num_elements();
+        for (int64_t e = 0; e < n; ++e) {
+          const size_t c = static_cast<size_t>((e / inner) % count);
+          py[e] = SaturateRound<Q>(std::nearbyint(static_cast<float>(px[e]) / scales[c]) + static_cast<float>(zps[c]));
+        }
+      });
+    });
+  }
+
+ private:
+  int64_t axis_;
+};
+
+class DequantizeLinearKernel final : public OpKernel {
+ public:
+  explicit DequantizeLinearKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 1)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    const Tensor& x = ctx.input(0);
+    const Tensor& scale = ctx.input(1);
+    KILN_ASSIGN_OR_RETURN(auto layout, ParameterLayout(x, scale, axis_));
+    const auto [count, inner] = layout;
+    KILN_ASSIGN_OR_RETURN(std::vector<float> scales, ReadPerChannel<float>(ctx, 1, count, "x_scale"));
+    KILN_ASSIGN_OR_RETURN(std::vector<int32_t> zps, ReadPerChannel<int32_t>(ctx, 2, count, "x_zero_point"));
+    const DataType out_type = scale.dtype();
+    Tensor& y = ctx.AllocateOutput(0, out_type, x.shape());
+    return DispatchType<TypeList<float, Float16, BFloat16>>(out_type, [&](auto otag) -> Status {
+      using O = typename decltype(otag)::type;
+      O* py = y.data<O>();
+      return DispatchType<TypeList<uint8_t, int8_t, int32_t>>(x.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T* px = x.data<T>();
+        const int64_t n = x.num_elements();
+        for (int64_t e = 0; e < n; ++e) {
+          const size_t c = static_cast<size_t>((e / inner) % count);
+          py[e] = static_cast<O>(static_cast<float>(static_cast<int32_t>(px[e]) - zps[c]) * scales[c]);
+        }
+      });
+    });
+  }
+
+ private:
+  int64_t axis_;
+};
+
+class DynamicQuantizeLinearKernel final : public OpKernel {
+ public:
+  explicit DynamicQuantizeLinearKernel(const KernelInit&) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::kFloat) {
+      return Status::Unimplemented("DynamicQuantizeLinear supports float input, got " +
+                                   std::string(DataTypeName(x.dtype())));
+    }
+    const float* px = x.data<float>();
+    const int64_t n = x.num_elements();
+    float lo = 0.0f, hi = 0.0f;  // the range always includes 0
+    for (int64_t e = 0; e < n; ++e) {
+      lo = std::min(lo, px[e]);
+      hi = std::max(hi, px[e]);
+    }
+    constexpr float kQMax = 255.0f;
+    const float scale = (hi - lo) / kQMax;
+    const uint8_t zero_point = scale > 0.0f ? SaturateRound<uint8_t>(-lo / scale) : uint8_t{0};
+    Tensor& y = ctx.AllocateOutput(0, DataType::kUInt8, x.shape());
+    uint8_t* py = y.data<uint8_t>();
+    for (int64_t e = 0; e < n; ++e) {
+      py[e] = scale > 0.0f ? SaturateRound<uint8_t>(std::nearbyint(px[e] / scale) + zero_point) : zero_point;
+    }
+    if (ctx.wants_output(1)) ctx.AllocateOutput(1, DataType::kFloat, {}).data<float>()[0] = scale;
+    if (ctx.wants_output(2)) ctx.AllocateOutput(2, DataType::kUInt8, {}).data<uint8_t>()[0] = zero_point;
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OpKernel>> MakeQuantizeLinear(const KernelInit& init) {
+  return MakeKernel<QuantizeLinearKernel>(init);
+}
+Result<std::unique_ptr<OpKernel>> MakeDequantizeLinear(const KernelInit& init) {
+  return MakeKernel<DequantizeLinearKernel>(init);
+}
+Result<std::unique_ptr<OpKernel>> MakeDynamicQuantizeLinear(const KernelInit& init) {
+  return MakeKernel<DynamicQuantizeLinearKernel>(init);
+}
+
+}  // namespace kiln::cpu
