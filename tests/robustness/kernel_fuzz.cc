@@ -10,7 +10,9 @@
 // passes) and overwrites the values of one input: integer extremes, -1, 0 and
 // large values; NaN, infinities, 0 and 1e30 for floats; for 1-D int64 inputs
 // (shapes, axes, pads, repeats, k, indices) also negated, scaled and huge
-// elements. Each model is loaded once in a child process, and each variant
+// elements and values whose sum wraps around. One more variant sets the
+// signed integer inputs to lowest / -1. At most --max-variants (16) per
+// model, interleaved over the inputs. Each model is loaded once in a child process, and each variant
 // runs in a grandchild with a time limit and an address-space limit (so a
 // huge allocation shows up as std::bad_alloc, which the executor turns into
 // ResourceExhausted). --known names model inputs whose failures are
