@@ -43,7 +43,7 @@ def main():
     bars_k = ax.bar([i - width / 2 for i in x], kiln, width, label="Kiln", color="#c0504d")
     bars_o = ax.bar([i + width / 2 for i in x], ort, width, label=data["meta"]["ort_engine"], color="#4f81bd")
     for bars in (bars_k, bars_o):
-        ax.bar_label(bars, labels=[f"{v:.3g}" for v in bars.datavalues], fontsize=6, padding=1, rotation=90)
+        ax.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.3g}" for v in bars.datavalues], fontsize=6, padding=1, rotation=90)
     for i, r in enumerate(rows):
         if r["ratio_p50"] is not None:
             ax.annotate(f"×{r['ratio_p50']:.2f}", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, -2),

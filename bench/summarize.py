@@ -61,7 +61,7 @@ def fmt(x, digits=1):
     return f"{x:.{digits}f}" if abs(x) < 1000 else f"{x:.0f}"
 
 
-def print_table(meta, rows):
+def print_table(meta, rows, markdown=False):
     header = ["model", "batch", "thr", "p50 kiln", "p50 ort", "kiln/ort", "p90 kiln", "p90 ort", "p99 kiln",
               "p99 ort", "inf/s kiln", "inf/s ort", "load kiln", "load ort", "RSS kiln", "RSS ort"]
     lines = []
@@ -75,19 +75,28 @@ def print_table(meta, rows):
                       fmt(r["kiln_peak_rss_mb"], 0), fmt(r["ort_peak_rss_mb"], 0)])
     widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(header)]
     def out(cells):
-        print("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))))
+        if markdown:
+            print("| " + " | ".join(cells) + " |")
+        else:
+            print("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))))
     print(f"Kiln vs {meta['ort_engine']}: medians across rounds; latency and load in ms, RSS peak in MiB")
+    if markdown:
+        print()
     out(header)
+    if markdown:
+        out(["---"] * 3 + ["---:"] * (len(header) - 3))
     for l in lines:
         out(l)
     if not meta["kiln_threads_flag"]:
-        print("* Kiln ran single-threaded (its `bench` has no --threads); ORT used the row's thread count.")
+        print("\n*" if markdown else "*", end="")
+        print(" Kiln ran single-threaded (its `bench` has no --threads); ORT used the row's thread count.")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("raw")
     parser.add_argument("--out-dir", default=None, help="default: the folder of RAW")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
     out_dir = args.out_dir or os.path.dirname(os.path.abspath(args.raw))
     meta, rows = summarize(args.raw)
@@ -99,7 +108,7 @@ def main():
             writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
             writer.writeheader()
             writer.writerows(rows)
-    print_table(meta, rows)
+    print_table(meta, rows, args.markdown)
 
 
 if __name__ == "__main__":
