@@ -73,7 +73,12 @@ fi
 for m in "${model_list[@]}"; do
   if ! [ -f "$models_dir/$m/model.onnx" ]; then
     note "exporting $m into $models_dir (PyTorch, takes a while)"
-    "$python" scripts/export_models.py "$models_dir" --only "$m" >&2
+    mkdir -p "$out_dir"
+    if ! "$python" scripts/export_models.py "$models_dir" --only "$m" >"$out_dir/export.log" 2>&1; then
+      cat "$out_dir/export.log" >&2
+      echo "compare_ort: exporting $m failed" >&2
+      exit 1
+    fi
   fi
 done
 
@@ -128,6 +133,11 @@ mask_args() {  # model batch -> kiln --input arguments
 
 # --- runs --------------------------------------------------------------------
 record() {  # engine model batch threads round json
+  if [ -z "$6" ]; then
+    note ""
+    echo "compare_ort: $1 failed on $2 batch $3 threads $4 (round $5); row skipped" >&2
+    return 0
+  fi
   printf '{"engine": "%s", "model_name": "%s", "batch": %s, "threads": %s, "round": %s, "kiln_threads_flag": %s, "result": %s}\n' \
     "$1" "$2" "$3" "$4" "$5" "$kiln_threads" "$6" >>"$raw"
 }
@@ -159,12 +169,12 @@ for (( r = 1; r <= rounds; ++r )); do
     m=${cfg%%:*}; b=${cfg#*:}
     read -r it wu <<<"$(iterations_for "$m" "$b")"
     # Without --threads, Kiln's run is the same for every thread count: measure it once.
-    if [ "$kiln_threads" = 0 ]; then progress kiln 1; kiln_single=$(kiln_run "$m" "$b" 1 "$it" "$wu"); fi
+    if [ "$kiln_threads" = 0 ]; then progress kiln 1; kiln_single=$(kiln_run "$m" "$b" 1 "$it" "$wu" || true); fi
     for t in "${thread_list[@]}"; do
-      if [ "$kiln_threads" = 1 ]; then progress kiln "$t"; record kiln "$m" "$b" "$t" "$r" "$(kiln_run "$m" "$b" "$t" "$it" "$wu")"
+      if [ "$kiln_threads" = 1 ]; then progress kiln "$t"; record kiln "$m" "$b" "$t" "$r" "$(kiln_run "$m" "$b" "$t" "$it" "$wu" || true)"
       else record kiln "$m" "$b" "$t" "$r" "$kiln_single"; fi
       progress ort "$t"
-      record ort "$m" "$b" "$t" "$r" "$(ort_run "$m" "$b" "$t" "$it" "$wu")"
+      record ort "$m" "$b" "$t" "$r" "$(ort_run "$m" "$b" "$t" "$it" "$wu" || true)"
     done
   done
 done
