@@ -53,13 +53,15 @@ done
 
 tty=0
 [ -t 2 ] && tty=1
-say() { [ "$tty" = 1 ] && printf '\r\033[K%s' "$*" >&2 || true; }
-note() { [ "$tty" = 1 ] && printf '\r\033[K%s\n' "$*" >&2 || true; }
+say() { if [ "$tty" = 1 ]; then printf '\r\033[K%s' "$*" >&2; fi; }
+note() { if [ "$tty" = 1 ]; then printf '\r\033[K%s\n' "$*" >&2; fi; }
 
 # --- prerequisites -----------------------------------------------------------
 [ -x "$kiln" ] || { echo "compare_ort: $kiln is missing; build it first with scripts/build.sh" >&2; exit 1; }
-command -v node >/dev/null && command -v npm >/dev/null ||
-  { echo "compare_ort: needs node (>= 18) and npm" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "compare_ort: needs node (>= 18) and npm" >&2
+  exit 1
+fi
 ort_module="$(cd "$(dirname "$ort_dir")" && pwd)/$(basename "$ort_dir")/node_modules/onnxruntime-node"
 if ! [ -f "$ort_module/package.json" ] ||
    [ "$(node -p "require('$ort_module/package.json').version")" != "$ORT_VERSION" ]; then

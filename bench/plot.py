@@ -55,7 +55,7 @@ def main():
         ax.set_yscale("log")
     ax.set_ylabel("p50 latency, ms" + (" (log scale)" if log else ""))
     title = "p50 latency per inference, median across rounds (lower is better); ×: Kiln / ORT"
-    if not data["meta"]["kiln_threads_flag"]:
+    if any(r["kiln_threads"] != r["threads"] for r in rows):
         title += "\n* Kiln single-threaded in every row; b = batch, t = ORT threads"
     else:
         title += "\nb = batch, t = threads"

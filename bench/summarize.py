@@ -87,7 +87,7 @@ def print_table(meta, rows, markdown=False):
         out(["---"] * 3 + ["---:"] * (len(header) - 3))
     for l in lines:
         out(l)
-    if not meta["kiln_threads_flag"]:
+    if any(r["kiln_threads"] != r["threads"] for r in rows):
         print("\n*" if markdown else "*", end="")
         print(" Kiln ran single-threaded (its `bench` has no --threads); ORT used the row's thread count.")
 
