@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/io/file_bytes.h"
 #include "engine/onnx/tensor_proto.h"
 #include "engine/runtime/session.h"
 #include "tests/support/value_compare.h"
@@ -46,8 +47,8 @@ struct Options {
 };
 
 std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = kiln::io::ReadFileBytes(p.string());
+  return bytes.ok() ? *bytes : std::string();
 }
 
 std::map<std::string, RangeCheck> LoadExclusions(const std::string& path) {
