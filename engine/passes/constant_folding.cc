@@ -1,0 +1,97 @@
+#include "engine/passes/constant_folding.h"
+
+#include <algorithm>
+
+#include "engine/ir/verifier.h"
+#include "engine/kernels/cpu/registry.h"
+#include "engine/passes/graph_util.h"
+#include "engine/runtime/executor.h"
+#include "engine/runtime/graph_plan.h"
+
+namespace kiln::passes {
+namespace {
+
+// Shape's output for an input of static shape `shape` (start/end since opset 15).
+Tensor ShapeOf(const ir::Node& node, const Shape& shape) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  auto clamp = [rank](int64_t axis) { return std::clamp(axis < 0 ? axis + rank : axis, int64_t{0}, rank); };
+  const int64_t start = clamp(node.GetInt("start", 0));
+  const int64_t end = std::max(start, clamp(node.GetInt("end", rank)));
+  return Tensor::FromVector<int64_t>({end - start}, std::vector<int64_t>(shape.begin() + start, shape.begin() + end));
+}
+
+// Runs `node` alone on its constant inputs through a one-node plan. nullopt
+// when it cannot be evaluated here (unsupported, failing or non-tensor
+// outputs): the runtime will then run it, and report any error, as usual.
+std::optional<std::vector<Tensor>> Evaluate(const ir::Model& model, const ir::Node& node) {
+  ir::Graph tiny;
+  tiny.name = "constant_folding";
+  tiny.nodes.push_back(node);
+  for (const auto& in : node.inputs) {
+    if (in.empty() || tiny.initializers.count(in)) continue;
+    tiny.initializers.emplace(in, *ConstantValue(model.graph, in));
+    tiny.initializer_order.push_back(in);
+  }
+  for (const auto& name : node.inputs)
+    if (const ir::TypeInfo* t = model.graph.FindType(name)) tiny.value_types[name] = *t;
+  for (const auto& out : node.outputs) {
+    if (out.empty()) continue;
+    const ir::TypeInfo* t = model.graph.FindType(out);
+    tiny.outputs.push_back({out, t ? *t : ir::TypeInfo{}});
+  }
+  auto plan = GraphPlan::Compile(tiny, model.opset_imports, KernelRegistry::Cpu());
+  if (!plan.ok()) return std::nullopt;
+  auto values = ExecutePlan(**plan, {}, nullptr);
+  if (!values.ok()) return std::nullopt;
+  std::vector<Tensor> tensors;
+  for (const auto& v : *values) {
+    if (!v.is_tensor()) return std::nullopt;
+    tensors.push_back(v.tensor());
+  }
+  return tensors;
+}
+
+}  // namespace
+
+Result<bool> ConstantFoldingPass::Run(ir::Model& model) {
+  ir::Graph& graph = model.graph;
+  KILN_ASSIGN_OR_RETURN(std::vector<size_t> order, ir::TopologicalOrder(graph, {}));
+  ValueUses uses = ValueUses::Of(graph);
+  std::vector<bool> folded(graph.nodes.size(), false);
+  for (size_t index : order) {
+    const ir::Node& node = graph.nodes[index];
+    if (IsNondeterministic(node) || HasSubgraph(node) || !node.domain.empty()) continue;
+    bool writes_output = false;
+    for (const auto& out : node.outputs) writes_output = writes_output || (!out.empty() && uses.graph_outputs.count(out));
+    if (writes_output) continue;
+
+    std::optional<std::vector<Tensor>> results;
+    if (node.op_type == "Shape" && node.inputs.size() == 1 && node.outputs.size() == 1) {
+      if (auto shape = StaticShape(graph, node.inputs[0])) results = std::vector<Tensor>{ShapeOf(node, *shape)};
+    }
+    if (!results) {
+      bool all_constant = true;
+      for (const auto& in : node.inputs) all_constant = all_constant && (in.empty() || ConstantValue(graph, in));
+      if (!all_constant) continue;
+      results = Evaluate(model, node);
+    }
+    if (!results) continue;
+    size_t bytes = 0;
+    for (const auto& t : *results) bytes += t.byte_size();
+    if (bytes > max_output_bytes_) continue;
+
+    // Outputs keep their names: readers need no rewiring.
+    size_t r = 0;
+    for (const auto& out : node.outputs) {
+      if (out.empty()) continue;
+      graph.initializers[out] = (*results)[r++];
+      graph.initializer_order.push_back(out);
+    }
+    folded[index] = true;
+  }
+  if (std::find(folded.begin(), folded.end(), true) == folded.end()) return false;
+  RemoveNodes(graph, folded);
+  return true;
+}
+
+}  // namespace kiln::passes
