@@ -51,6 +51,26 @@ std::optional<std::string> NodeKey(const ir::Node& node) {
   return key;
 }
 
+// Constants up to this size are compared by value and merged when equal.
+constexpr size_t kMaxMergedConstantBytes = 4096;
+
+// Maps each constant equal to an earlier one (and free to be renamed) to it.
+void MergeEqualConstants(const ir::Graph& graph, const ValueUses& uses,
+                         std::unordered_map<std::string, std::string>& renamed) {
+  std::unordered_map<std::string, std::string> first_with_value;
+  for (const auto& name : graph.initializer_order) {
+    const Tensor* t = ConstantValue(graph, name);
+    if (t == nullptr || t->byte_size() > kMaxMergedConstantBytes || t->dtype() == DataType::kString ||
+        uses.Pinned(name)) {
+      continue;
+    }
+    std::string key;
+    AppendTensor(key, *t);
+    auto [it, inserted] = first_with_value.emplace(std::move(key), name);
+    if (!inserted) renamed[name] = it->second;
+  }
+}
+
 }  // namespace
 
 Result<bool> CommonSubexpressionEliminationPass::Run(ir::Model& model) {
@@ -59,6 +79,7 @@ Result<bool> CommonSubexpressionEliminationPass::Run(ir::Model& model) {
   const ValueUses uses = ValueUses::Of(graph);
   std::unordered_map<std::string, size_t> first_with_key;
   std::unordered_map<std::string, std::string> renamed;  // output of a removed copy -> the kept output
+  MergeEqualConstants(graph, uses, renamed);
   std::vector<bool> removed(graph.nodes.size(), false);
   bool changed = false;
   for (size_t index : order) {
@@ -66,7 +87,9 @@ Result<bool> CommonSubexpressionEliminationPass::Run(ir::Model& model) {
     // Producers come first, so renames reach every reader before its key is built.
     for (auto& in : node.inputs) {
       auto it = renamed.find(in);
-      if (it != renamed.end()) in = it->second;
+      if (it == renamed.end()) continue;
+      in = it->second;
+      changed = true;
     }
     std::optional<std::string> key = NodeKey(node);
     if (!key) continue;

@@ -1,7 +1,8 @@
 // Common subexpression elimination: nodes with the same operator, domain,
 // attributes and inputs compute the same outputs; later copies are removed
 // and their readers read the first one's outputs. Random operators and nodes
-// with subgraphs are never merged.
+// with subgraphs are never merged. Small constants with equal contents are
+// merged first, so that nodes reading copies of one constant match.
 #pragma once
 
 #include "engine/passes/pass.h"
