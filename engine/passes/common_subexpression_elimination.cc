@@ -9,6 +9,10 @@
 namespace kiln::passes {
 namespace {
 
+// Tensors up to this size are compared by value: constants merged when
+// equal, tensor attributes part of a node's key.
+constexpr size_t kMaxComparedTensorBytes = 4096;
+
 void AppendTensor(std::string& key, const Tensor& t) {
   key += std::to_string(static_cast<int>(t.dtype())) + ShapeToString(t.shape());
   if (t.dtype() == DataType::kString) {
@@ -32,7 +36,10 @@ std::optional<std::string> NodeKey(const ir::Node& node) {
       case T::kFloat: key.append(reinterpret_cast<const char*>(&a.f), sizeof a.f); break;
       case T::kInt: key += std::to_string(a.i); break;
       case T::kString: key += std::to_string(a.s.size()) + ":" + a.s; break;
-      case T::kTensor: AppendTensor(key, a.t); break;
+      case T::kTensor:
+        if (a.t.byte_size() > kMaxComparedTensorBytes) return std::nullopt;
+        AppendTensor(key, a.t);
+        break;
       case T::kFloats: key.append(reinterpret_cast<const char*>(a.floats.data()), a.floats.size() * sizeof(float)); break;
       case T::kInts:
         for (int64_t v : a.ints) key += std::to_string(v) + ',';
@@ -41,7 +48,10 @@ std::optional<std::string> NodeKey(const ir::Node& node) {
         for (const auto& s : a.strings) key += std::to_string(s.size()) + ":" + s;
         break;
       case T::kTensors:
-        for (const auto& t : a.tensors) AppendTensor(key, t);
+        for (const auto& t : a.tensors) {
+          if (t.byte_size() > kMaxComparedTensorBytes) return std::nullopt;
+          AppendTensor(key, t);
+        }
         break;
       default:
         return std::nullopt;  // graphs, sparse tensors, type protos: not compared
@@ -51,16 +61,13 @@ std::optional<std::string> NodeKey(const ir::Node& node) {
   return key;
 }
 
-// Constants up to this size are compared by value and merged when equal.
-constexpr size_t kMaxMergedConstantBytes = 4096;
-
 // Maps each constant equal to an earlier one (and free to be renamed) to it.
 void MergeEqualConstants(const ir::Graph& graph, const ValueUses& uses,
                          std::unordered_map<std::string, std::string>& renamed) {
   std::unordered_map<std::string, std::string> first_with_value;
   for (const auto& name : graph.initializer_order) {
     const Tensor* t = ConstantValue(graph, name);
-    if (t == nullptr || t->byte_size() > kMaxMergedConstantBytes || t->dtype() == DataType::kString ||
+    if (t == nullptr || t->byte_size() > kMaxComparedTensorBytes || t->dtype() == DataType::kString ||
         uses.Pinned(name)) {
       continue;
     }

@@ -38,6 +38,7 @@ std::optional<std::vector<Tensor>> Evaluate(const ir::Model& model, const ir::No
     if (out.empty()) continue;
     const ir::TypeInfo* t = model.graph.FindType(out);
     tiny.outputs.push_back({out, t ? *t : ir::TypeInfo{}});
+    if (t) tiny.value_types[out] = *t;
   }
   auto plan = GraphPlan::Compile(tiny, model.opset_imports, KernelRegistry::Cpu());
   if (!plan.ok()) return std::nullopt;
