@@ -20,6 +20,43 @@ Tensor ShapeOf(const ir::Node& node, const Shape& shape) {
   return Tensor::FromVector<int64_t>({end - start}, std::vector<int64_t>(shape.begin() + start, shape.begin() + end));
 }
 
+// The dimensions of `value` that shape inference fixed, -1 where dynamic;
+// nullopt when the rank is unknown.
+std::optional<std::vector<int64_t>> PartialShape(const ir::Graph& graph, const std::string& value) {
+  const ir::TypeInfo* type = graph.FindType(value);
+  if (type == nullptr || type->kind != ir::TypeInfo::Kind::kTensor || !type->shape) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto& d : *type->shape) dims.push_back(d.is_fixed() ? d.value : -1);
+  return dims;
+}
+
+// Gather(Shape(x), indices) when every gathered dimension of x is static,
+// even though others are not (e.g. the hidden size next to a dynamic batch).
+std::optional<Tensor> StaticDimsOf(const ir::Graph& graph, const ValueUses& uses, const ir::Node& gather) {
+  if (gather.op_type != "Gather" || gather.inputs.size() != 2 || gather.GetInt("axis", 0) != 0) return std::nullopt;
+  auto producer = uses.producer.find(gather.inputs[0]);
+  const Tensor* indices = ConstantValue(graph, gather.inputs[1]);
+  if (producer == uses.producer.end() || indices == nullptr || indices->rank() > 1) return std::nullopt;
+  if (indices->dtype() != DataType::kInt64 && indices->dtype() != DataType::kInt32) return std::nullopt;
+  const ir::Node& shape = graph.nodes[producer->second];
+  if (shape.op_type != "Shape" || !shape.domain.empty() || shape.inputs.size() != 1) return std::nullopt;
+  std::optional<std::vector<int64_t>> dims = PartialShape(graph, shape.inputs[0]);
+  if (!dims) return std::nullopt;
+  // Shape's start/end select a range of the dimensions.
+  const Tensor sliced = ShapeOf(shape, *dims);
+  const int64_t count = sliced.num_elements();
+  Tensor out = Tensor::Allocate(DataType::kInt64, indices->shape());
+  for (int64_t i = 0; i < indices->num_elements(); ++i) {
+    int64_t k = indices->GetInt(i);
+    if (k < 0) k += count;
+    if (k < 0 || k >= count) return std::nullopt;
+    const int64_t dim = sliced.data<int64_t>()[k];
+    if (dim < 0) return std::nullopt;
+    out.data<int64_t>()[i] = dim;
+  }
+  return out;
+}
+
 // Runs `node` alone on its constant inputs through a one-node plan. nullopt
 // when it cannot be evaluated here (unsupported, failing or non-tensor
 // outputs): the runtime will then run it, and report any error, as usual.
@@ -69,6 +106,9 @@ Result<bool> ConstantFoldingPass::Run(ir::Model& model) {
     std::optional<std::vector<Tensor>> results;
     if (node.op_type == "Shape" && node.inputs.size() == 1 && node.outputs.size() == 1) {
       if (auto shape = StaticShape(graph, node.inputs[0])) results = std::vector<Tensor>{ShapeOf(node, *shape)};
+    }
+    if (!results && node.outputs.size() == 1) {
+      if (auto dims = StaticDimsOf(graph, uses, node)) results = std::vector<Tensor>{*dims};
     }
     if (!results) {
       bool all_constant = true;

@@ -1,7 +1,8 @@
 // Constant folding: evaluates once, with Kiln's own kernels, every node whose
 // inputs are all constants (initializers that are not graph inputs) and
 // replaces it by initializers holding its outputs. Shape of a tensor whose
-// shape is fully static folds too. Random operators, nodes with subgraphs,
+// shape is fully static folds too, and so does Gather(Shape(x), indices)
+// when the gathered dimensions of x are static. Random operators, nodes with subgraphs,
 // nodes producing graph outputs and results above a size limit are left alone.
 #pragma once
 

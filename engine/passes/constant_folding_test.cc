@@ -40,6 +40,24 @@ TEST(ConstantFolding, FoldsShapeOfStaticTensor) {
   EXPECT_EQ(m.graph.initializers.at("s").ToInt64Vector(), (std::vector<int64_t>{3, 4}));
 }
 
+TEST(ConstantFolding, FoldsStaticDimensionsGatheredFromDynamicShape) {
+  ir::Model m = NewModel();
+  AddInput(m, "x", {-1, 3, 4});
+  AddConstant(m, "static_dims", Tensor::FromVector<int64_t>({2}, {-1, 1}));
+  AddConstant(m, "batch_dim", Tensor::FromVector<int64_t>({1}, {0}));
+  AddNode(m, "Shape", {"x"}, {"s"});
+  AddNode(m, "Gather", {"s", "static_dims"}, {"g"});
+  AddNode(m, "Gather", {"s", "batch_dim"}, {"b"});
+  AddNode(m, "Concat", {"g", "b"}, {"y"}).attributes["axis"] = ir::Attribute{"axis", ir::Attribute::Type::kInt, 0, 0};
+  AddOutput(m, "y");
+  ir::Model original = m;
+  ASSERT_TRUE(*ConstantFoldingPass().Run(m));
+  EXPECT_EQ(m.graph.initializers.at("g").ToInt64Vector(), (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(m.graph.initializers.count("b"), 0u);
+  EXPECT_EQ(m.graph.nodes.size(), 3u);
+  ExpectSameResults(original, m, {{"x", Value(Ramp({2, 3, 4}))}});
+}
+
 TEST(ConstantFolding, LeavesDynamicShapesRandomOpsOverridableInitializersAndOutputs) {
   ir::Model m = NewModel();
   AddInput(m, "x", {-1, 3});
