@@ -1,6 +1,5 @@
 #include "engine/passes/common_subexpression_elimination.h"
 
-#include <cstring>
 #include <optional>
 
 #include "engine/ir/verifier.h"
@@ -16,7 +15,10 @@ constexpr size_t kMaxComparedTensorBytes = 4096;
 void AppendTensor(std::string& key, const Tensor& t) {
   key += std::to_string(static_cast<int>(t.dtype())) + ShapeToString(t.shape());
   if (t.dtype() == DataType::kString) {
-    for (int64_t i = 0; i < t.num_elements(); ++i) key += std::to_string(t.data<std::string>()[i].size()) + ":" + t.data<std::string>()[i];
+    for (int64_t i = 0; i < t.num_elements(); ++i) {
+      const std::string& s = t.data<std::string>()[i];
+      key += std::to_string(s.size()) + ":" + s;
+    }
   } else {
     key.append(static_cast<const char*>(t.raw_data()), t.byte_size());
   }

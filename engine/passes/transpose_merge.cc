@@ -1,6 +1,6 @@
 #include "engine/passes/transpose_merge.h"
 
-#include <numeric>
+#include <optional>
 
 #include "engine/passes/graph_util.h"
 
