@@ -48,7 +48,7 @@ TEST(ConstantFolding, FoldsStaticDimensionsGatheredFromDynamicShape) {
   AddNode(m, "Shape", {"x"}, {"s"});
   AddNode(m, "Gather", {"s", "static_dims"}, {"g"});
   AddNode(m, "Gather", {"s", "batch_dim"}, {"b"});
-  AddNode(m, "Concat", {"g", "b"}, {"y"}).attributes["axis"] = ir::Attribute{"axis", ir::Attribute::Type::kInt, 0, 0};
+  SetInt(AddNode(m, "Concat", {"g", "b"}, {"y"}), "axis", 0);
   AddOutput(m, "y");
   ir::Model original = m;
   ASSERT_TRUE(*ConstantFoldingPass().Run(m));
