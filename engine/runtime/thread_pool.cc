@@ -99,7 +99,7 @@ void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
     fn(ctx, 0, n);
     return;
   }
-  const int64_t chunk_size = (n + num_chunks - 1) / num_chunks;
+  const int64_t chunk_size = std::max(grain, (n + num_chunks - 1) / num_chunks);
   num_chunks = (n + chunk_size - 1) / chunk_size;
 
   auto job = std::make_shared<Job>();
