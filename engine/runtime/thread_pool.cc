@@ -13,7 +13,7 @@ namespace {
 
 // More chunks than threads, so that a thread that falls behind (descheduled
 // on a busy machine) costs at most a small chunk of waiting.
-constexpr int64_t kChunksPerThread = 4;
+constexpr int64_t kChunksPerThread = 8;
 
 // True while this thread runs chunks of a ParallelFor: nested calls run inline.
 thread_local bool t_in_parallel_task = false;

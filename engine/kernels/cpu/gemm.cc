@@ -292,7 +292,7 @@ void ParallelPackedGemm(const KernelConfig<T>& config, bool trans_a, bool trans_
   // out. Splitting columns repacks A once per block, splitting rows repacks
   // B once per block: the minimum block sizes keep that copying small next
   // to the block's arithmetic.
-  const int64_t target_blocks = threads * 4;
+  const int64_t target_blocks = threads * 8;
   const bool split_columns = n >= m;
   const int64_t unit = split_columns ? config.nr : config.mr;
   const int64_t extent = split_columns ? n : m;
