@@ -155,7 +155,8 @@ int Bench(const BenchArgs& args) {
               << latencies.front() << ", \"p50\": " << Percentile(latencies, 50) << ", \"p90\": "
               << Percentile(latencies, 90) << ", \"p99\": " << Percentile(latencies, 99) << ", \"max\": "
               << latencies.back() << "}, \"throughput\": " << throughput << ", \"peak_rss_mb\": " << rss
-              << ", \"batch\": " << args.batch << ", \"threads\": " << threads << ", \"iterations\": " << args.iterations << "}\n";
+              << ", \"batch\": " << args.batch << ", \"threads\": " << threads
+              << ", \"iterations\": " << args.iterations << "}\n";
   } else {
     std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nthreads:     " << threads
               << "\nload:        " << load_ms
@@ -179,7 +180,7 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy: use this input instead of generated data");
   cmd->add_option("--dim", args->dims, "SYMBOL=VALUE: size of a named dynamic dimension (e.g. sequence=128)");
   cmd->add_option("--threads", args->threads, "Threads per inference (0: every core available to the process)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object instead of a table");
   return [args] { return Bench(*args); };

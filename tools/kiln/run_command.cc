@@ -121,7 +121,7 @@ CommandRunner RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--outputs,--output-dir", args->outputs_dir, "Folder to write <output name>.npy files into");
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy, repeatable (instead of --inputs)");
   cmd->add_option("--threads", args->threads, "Threads used inside operators (0: every core available to the process)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   cmd->footer(
       "Sequences are folders <name>.seq/ of 0.npy, 1.npy, ...; an absent optional is an empty <name>.none.\n"

@@ -10,8 +10,8 @@ namespace kiln::cpu {
 namespace {
 
 // Plain triple loop in double as the reference.
-std::vector<float> ReferenceGemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const std::vector<float>& a,
-                                 const std::vector<float>& b) {
+std::vector<float> ReferenceGemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                                 const std::vector<float>& a, const std::vector<float>& b) {
   std::vector<float> c(static_cast<size_t>(m * n));
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
