@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages Kiln needs to build, run and test.
 #   scripts/install-deps.sh          build + run dependencies
 #   scripts/install-deps.sh --test   also the test yardsticks (ONNX test data, PyTorch)
+#   scripts/install-deps.sh --bench  also what bench/compare_ort.sh and bench/plot.py use
 set -euo pipefail
 
 SUDO=""
@@ -17,7 +18,17 @@ test_packages=(
   libonnx-testdata
   python3 python3-numpy python3-torch python3-torchvision
 )
-if [ "${1:-}" = "--test" ]; then packages+=("${test_packages[@]}"); fi
+# Node.js runs ONNX Runtime (npm's onnxruntime-node) for the comparison; any
+# node >= 18 with npm will do, so Debian's is installed only when none is there.
+bench_packages=(
+  python3 python3-numpy python3-torch python3-torchvision
+  python3-matplotlib
+)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then bench_packages+=(nodejs npm); fi
+case "${1:-}" in
+  --test) packages+=("${test_packages[@]}") ;;
+  --bench) packages+=("${bench_packages[@]}") ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,11 @@
 #include "engine/core/tensor.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <sstream>
+#include <stdexcept>
 
 namespace kiln {
 
@@ -33,12 +35,33 @@ std::shared_ptr<void> AllocateNumeric(size_t bytes, bool zeroed) {
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }
 
+// Storage larger than this is refused outright: no machine has it, and such
+// sizes come from hostile or corrupt shape values.
+constexpr uint64_t kMaxStorageBytes = uint64_t{1} << 40;
+
+// The element count of `shape`. Throws std::bad_alloc when the count or its
+// byte size overflows or exceeds kMaxStorageBytes (the executor reports that
+// as ResourceExhausted), std::invalid_argument for a negative dimension.
+int64_t CheckedNumElements(const Shape& shape, DataType dtype) {
+  uint64_t n = 1;
+  bool overflow = false;
+  for (int64_t d : shape) {
+    if (d < 0) throw std::invalid_argument("tensor shape " + ShapeToString(shape) + " has a negative dimension");
+    overflow = overflow || __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n);
+  }
+  if (n == 0) return 0;
+  uint64_t bytes = 0;
+  overflow = overflow || __builtin_mul_overflow(n, std::max<uint64_t>(DataTypeSize(dtype), 1), &bytes);
+  if (overflow || bytes > kMaxStorageBytes) throw std::bad_alloc();
+  return static_cast<int64_t>(n);
+}
+
 }  // namespace
 
 Tensor Tensor::Allocate(DataType dtype, Shape shape, bool zeroed) {
   Tensor t;
   t.dtype_ = dtype;
-  t.num_elements_ = NumElements(shape);
+  t.num_elements_ = CheckedNumElements(shape, dtype);
   t.shape_ = std::move(shape);
   if (dtype == DataType::kString) {
     auto strings = std::shared_ptr<std::string[]>(new std::string[std::max<int64_t>(t.num_elements_, 1)]);

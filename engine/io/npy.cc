@@ -1,5 +1,7 @@
 #include "engine/io/npy.h"
 
+#include "engine/io/file_bytes.h"
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -182,9 +184,7 @@ Result<Tensor> ParseNpy(const std::string& bytes, const std::string& label) {
 }
 
 Result<Tensor> ReadNpyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open '" + path + "'");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  KILN_ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
   return ParseNpy(bytes, "'" + path + "'");
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/io/mapped_file.h"
 #include "engine/ir/verifier.h"
 #include "engine/onnx/importer.h"
 #include "onnx/checker.h"
@@ -17,10 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Status ParseModel(const std::string& bytes, onnx::ModelProto* proto) {
-  if (bytes.empty()) return Status::InvalidArgument("the model file is empty");
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                                static_cast<int>(bytes.size()));
+Status ParseModel(const char* data, size_t size, onnx::ModelProto* proto) {
+  if (size == 0) return Status::InvalidArgument("the model file is empty");
+  if (size > static_cast<size_t>(INT32_MAX)) {
+    return Status::InvalidArgument("the model file is larger than 2 GiB; store its weights as external data");
+  }
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(data), static_cast<int>(size));
   stream.SetTotalBytesLimit(INT32_MAX);
   if (!proto->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     return Status::InvalidArgument("the file is not a valid ONNX model (protobuf parsing failed; is it truncated?)");
@@ -95,8 +98,13 @@ void InferShapes(onnx::ModelProto& proto) {
 }  // namespace
 
 Result<ir::Model> LoadModelBytes(const std::string& bytes, const std::string& base_dir, const LoadOptions& options) {
+  return LoadModelBytes(bytes.data(), bytes.size(), base_dir, options);
+}
+
+Result<ir::Model> LoadModelBytes(const char* data, size_t size, const std::string& base_dir,
+                                 const LoadOptions& options) {
   onnx::ModelProto proto;
-  KILN_RETURN_IF_ERROR(ParseModel(bytes, &proto));
+  KILN_RETURN_IF_ERROR(ParseModel(data, size, &proto));
   KILN_RETURN_IF_ERROR(CheckOpsets(proto));
   if (options.run_checker) KILN_RETURN_IF_ERROR(RunChecker(proto, base_dir));
   if (options.infer_shapes) InferShapes(proto);
@@ -109,10 +117,9 @@ Result<ir::Model> LoadModelFile(const std::string& path, const LoadOptions& opti
   std::error_code ec;
   if (!fs::exists(path, ec)) return Status::NotFound("model file '" + path + "' does not exist");
   if (fs::is_directory(path, ec)) return Status::InvalidArgument("'" + path + "' is a folder, not a model file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("model file '" + path + "' cannot be opened");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto model = LoadModelBytes(bytes, fs::path(path).parent_path().string(), options);
+  auto file = io::MappedFile::Open(path);
+  if (!file.ok()) return file.status();
+  auto model = LoadModelBytes((*file)->data(), (*file)->size(), fs::path(path).parent_path().string(), options);
   if (!model.ok()) return model.status().WithContext("'" + path + "'");
   return model;
 }

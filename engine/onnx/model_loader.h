@@ -25,5 +25,7 @@ Result<ir::Model> LoadModelFile(const std::string& path, const LoadOptions& opti
 // `base_dir`: where external data files are looked up.
 Result<ir::Model> LoadModelBytes(const std::string& bytes, const std::string& base_dir,
                                  const LoadOptions& options = {});
+Result<ir::Model> LoadModelBytes(const char* data, size_t size, const std::string& base_dir,
+                                 const LoadOptions& options = {});
 
 }  // namespace kiln::onnx_import

@@ -79,18 +79,21 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
                                  ", which Kiln does not support");
   }
   Shape shape;
+  int64_t n = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0) return Status::InvalidArgument(label + " has a negative dimension");
+    if (__builtin_mul_overflow(n, d, &n)) return Status::InvalidArgument(label + " has an overflowing element count");
     shape.push_back(d);
   }
-  int64_t n = NumElements(shape);
-  Tensor t = Tensor::Allocate(dt, shape);
+  // Storage is allocated only once the data is known to match the shape, so
+  // a huge declared shape cannot trigger a huge allocation.
 
   if (dt == DataType::kString) {
     if (proto.string_data_size() != n) {
       return Status::InvalidArgument(label + " has " + std::to_string(proto.string_data_size()) +
                                      " strings for shape " + ShapeToString(shape));
     }
+    Tensor t = Tensor::Allocate(dt, shape);
     for (int64_t i = 0; i < n; ++i) t.data<std::string>()[i] = proto.string_data(static_cast<int>(i));
     return t;
   }
@@ -105,11 +108,12 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
     raw = &proto.raw_data();
   }
   if (raw != nullptr) {
-    if (raw->size() != static_cast<size_t>(n) * elem) {
+    if (raw->size() % elem != 0 || raw->size() / elem != static_cast<size_t>(n)) {
       return Status::InvalidArgument(label + " holds " + std::to_string(raw->size()) + " bytes, but shape " +
                                      ShapeToString(shape) + " of " + std::string(DataTypeName(dt)) + " needs " +
                                      std::to_string(static_cast<size_t>(n) * elem));
     }
+    Tensor t = Tensor::Allocate(dt, shape);
     if (n > 0) std::memcpy(t.raw_data(), raw->data(), raw->size());
     if (dt == DataType::kBool) {  // normalise non-zero bytes to true
       for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = reinterpret_cast<const uint8_t*>(raw->data())[i] != 0;
@@ -129,6 +133,7 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
     return Status::InvalidArgument(label + " has " + std::to_string(have) + " values for shape " +
                                    ShapeToString(shape));
   }
+  Tensor t = Tensor::Allocate(dt, shape);
   switch (dt) {
     case DataType::kFloat: CopyTypedField<float>(proto.float_data(), t); break;
     case DataType::kDouble: CopyTypedField<double>(proto.double_data(), t); break;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/io/file_bytes.h"
 #include "engine/io/npy.h"
 #include "tests/support/model_builder.h"
 
@@ -26,8 +27,8 @@ struct CommandResult {
 };
 
 std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = kiln::io::ReadFileBytes(p.string());
+  return bytes.ok() ? *bytes : std::string();
 }
 
 class KilnCli : public ::testing::Test {

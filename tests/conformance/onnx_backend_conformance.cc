@@ -7,9 +7,6 @@
 // Each test runs in a forked child with a time limit, so a crash or a hang
 // in one operator counts as that test's failure and the run goes on.
 // Exit status: 0 when every folder meets its baseline, 1 otherwise.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -19,8 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/io/file_bytes.h"
 #include "engine/onnx/tensor_proto.h"
 #include "engine/runtime/session.h"
+#include "tests/support/child_process.h"
 #include "tests/support/value_compare.h"
 
 namespace fs = std::filesystem;
@@ -46,8 +45,8 @@ struct Options {
 };
 
 std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = kiln::io::ReadFileBytes(p.string());
+  return bytes.ok() ? *bytes : std::string();
 }
 
 std::map<std::string, RangeCheck> LoadExclusions(const std::string& path) {
@@ -118,33 +117,13 @@ std::string RunTest(const fs::path& dir, const RangeCheck* range) {
   return "";
 }
 
-// Forks, runs the test in the child, and returns its verdict.
+// Runs the test in a forked child and returns its verdict ("" on pass).
 std::string RunIsolated(const fs::path& dir, const RangeCheck* range, int timeout_s) {
-  int fds[2];
-  if (pipe(fds) != 0) return "pipe failed";
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    alarm(static_cast<unsigned>(timeout_s));
-    std::string verdict = RunTest(dir, range);
-    if (verdict.empty()) verdict = "PASS";
-    (void)!write(fds[1], verdict.data(), verdict.size());
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string verdict;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) verdict.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) {
-    return WTERMSIG(status) == SIGALRM ? "timed out after " + std::to_string(timeout_s) + " s"
-                                       : "crashed with signal " + std::to_string(WTERMSIG(status));
-  }
-  if (verdict == "PASS") return "";
+  testing::ChildLimits limits;
+  limits.timeout_s = timeout_s;
+  testing::ChildOutcome outcome = testing::RunInChild([&] { return RunTest(dir, range); }, limits);
+  if (outcome.finished() && outcome.report.empty()) return "";
+  std::string verdict = outcome.Describe(limits);
   return verdict.empty() ? "child exited without a verdict" : verdict;
 }
 

@@ -13,7 +13,7 @@ void SetType(onnx::ValueInfoProto* vi, const std::string& name, DataType dt, con
   for (size_t i = 0; i < dims.size(); ++i) {
     auto* d = shape->add_dim();
     if (dims[i] >= 0) d->set_dim_value(dims[i]);
-    else d->set_dim_param("d" + std::to_string(i));
+    else d->set_dim_param(std::string("d").append(std::to_string(i)));
   }
 }
 

@@ -21,6 +21,10 @@ T Apply(ArithOp op, T x, T y) {
     case ArithOp::kDiv:
       if constexpr (std::is_integral_v<C>) {
         if (b == 0) return T{};  // defined here instead of crashing; ONNX leaves it undefined
+        if constexpr (std::is_signed_v<C>) {
+          // lowest / -1 overflows (and traps on x86): wrap like two's complement negation.
+          if (b == -1) return static_cast<T>(C(0) - static_cast<std::make_unsigned_t<C>>(a));
+        }
       }
       return static_cast<T>(a / b);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 
 namespace kiln::cpu {
 namespace {
@@ -14,9 +15,7 @@ class ConstantOfShapeKernel final : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Shape shape = ctx.input(0).ToInt64Vector();
-    for (int64_t d : shape) {
-      if (d < 0) return ShapeError("shape " + ShapeToString(shape) + " has a negative dimension");
-    }
+    KILN_RETURN_IF_ERROR(CheckOutputShape(shape, value_.dtype(), "shape"));
     Tensor& out = ctx.AllocateOutput(0, value_.dtype(), shape);
     return DispatchType<NumericAndBoolTypes>(value_.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;

@@ -1,6 +1,7 @@
 // Expand: broadcasts a tensor to a shape (bidirectionally, like NumPy).
 #include "engine/kernels/cpu/broadcast.h"
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 #include "engine/kernels/cpu/strided_copy.h"
 
 namespace kiln::cpu {
@@ -23,6 +24,7 @@ class ExpandKernel final : public OpKernel {
       ctx.SetOutput(0, Value(in));
       return Status::Ok();
     }
+    KILN_RETURN_IF_ERROR(CheckOutputShape(out_shape, in.dtype(), "expanded shape"));
     const std::vector<int64_t> strides = BroadcastStrides(in.shape(), out_shape);
     Tensor& out = ctx.AllocateOutput(0, in.dtype(), std::move(out_shape));
     GatherStrided(in, 0, strides, out);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 
 namespace kiln::cpu {
 namespace {
@@ -47,6 +48,7 @@ class MaxUnpoolKernel final : public OpKernel {
         }
       }
     }
+    KILN_RETURN_IF_ERROR(CheckOutputShape(out_shape, x.dtype(), "output shape"));
     const int64_t unpooled_count = NumElements(unpooled);
     std::vector<int64_t> targets(static_cast<size_t>(x.num_elements()));
     for (int64_t i = 0; i < x.num_elements(); ++i) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 #include "engine/kernels/cpu/output_datatype.h"
 
 namespace kiln::cpu {
@@ -36,6 +37,10 @@ class MelWeightMatrixKernel final : public OpKernel {
     KILN_ASSIGN_OR_RETURN(const double sample_rate, ScalarInput(ctx, 2, "sample_rate", true));
     KILN_ASSIGN_OR_RETURN(const double lower_hz, ScalarInput(ctx, 3, "lower_edge_hertz", false));
     KILN_ASSIGN_OR_RETURN(const double upper_hz, ScalarInput(ctx, 4, "upper_edge_hertz", false));
+    constexpr double kMaxCount = 0x1p62;  // keeps the casts below defined
+    if (!(mel_bins_in < kMaxCount) || !(dft_length_in < kMaxCount)) {
+      return Status::InvalidArgument("num_mel_bins and dft_length must be below 2^62");
+    }
     const int64_t mel_bins = static_cast<int64_t>(mel_bins_in);
     const int64_t dft_length = static_cast<int64_t>(dft_length_in);
     if (mel_bins < 1 || dft_length < 1 || sample_rate <= 0) {
@@ -45,6 +50,8 @@ class MelWeightMatrixKernel final : public OpKernel {
       return Status::InvalidArgument("need 0 <= lower_edge_hertz <= upper_edge_hertz, both finite");
     }
     const int64_t spectrogram_bins = dft_length / 2 + 1;
+    // The weights are built in double before conversion to the output type.
+    KILN_RETURN_IF_ERROR(CheckOutputShape({spectrogram_bins, mel_bins}, DataType::kDouble, "output shape"));
 
     // Band edges: mel_bins + 2 points equally spaced in mel, mapped to DFT bins.
     const double low_mel = HertzToMel(lower_hz);

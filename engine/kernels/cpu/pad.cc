@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 #include "engine/kernels/cpu/strided_copy.h"
 
 namespace kiln::cpu {
@@ -57,12 +58,17 @@ class PadKernel final : public OpKernel {
     }
     Shape out_shape(rank);
     for (size_t d = 0; d < rank; ++d) {
-      out_shape[d] = s[d] + pads[d] + pads[d + rank];
+      if (__builtin_add_overflow(s[d], pads[d], &out_shape[d]) ||
+          __builtin_add_overflow(out_shape[d], pads[d + rank], &out_shape[d])) {
+        return ShapeError("pads " + std::to_string(pads[d]) + ", " + std::to_string(pads[d + rank]) +
+                          " overflow axis " + std::to_string(d));
+      }
       if (out_shape[d] < 0) return ShapeError("pads shrink axis " + std::to_string(d) + " below zero");
       if (mode_ != PadMode::kConstant && s[d] == 0 && out_shape[d] > 0) {
         return ShapeError("cannot pad an empty axis in this mode");
       }
     }
+    KILN_RETURN_IF_ERROR(CheckOutputShape(out_shape, in.dtype(), "padded shape"));
     Tensor& out = ctx.AllocateOutput(0, in.dtype(), out_shape);
     if (out.num_elements() == 0) return Status::Ok();
     if (rank == 0) {

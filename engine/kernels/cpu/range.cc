@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 
 namespace kiln::cpu {
 namespace {
@@ -27,9 +28,11 @@ class RangeKernel final : public OpKernel {
       if (delta == T{0}) return ShapeError("delta must not be 0");
       int64_t count;
       if constexpr (std::is_integral_v<T>) {
-        const int64_t span = static_cast<int64_t>(limit) - static_cast<int64_t>(start);
-        const int64_t step = delta;
-        count = span / step + ((span % step != 0) && ((span > 0) == (step > 0)) ? 1 : 0);
+        // 128-bit: limit - start overflows int64 for extreme values.
+        const __int128 span = static_cast<__int128>(limit) - static_cast<__int128>(start);
+        const __int128 step = delta;
+        const __int128 steps = span / step + ((span % step != 0) && ((span > 0) == (step > 0)) ? 1 : 0);
+        count = static_cast<int64_t>(std::min<__int128>(steps, std::numeric_limits<int64_t>::max()));
       } else {
         const double steps = std::ceil((static_cast<double>(limit) - start) / delta);
         if (!std::isfinite(steps) || steps > static_cast<double>(std::numeric_limits<int64_t>::max())) {
@@ -38,8 +41,17 @@ class RangeKernel final : public OpKernel {
         count = static_cast<int64_t>(steps);
       }
       count = std::max<int64_t>(count, 0);
+      KILN_RETURN_IF_ERROR(CheckOutputShape({count}, kDataTypeOf<T>, "range length"));
       T* out = ctx.AllocateOutput(0, kDataTypeOf<T>, {count}).template data<T>();
-      for (int64_t i = 0; i < count; ++i) out[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+      if constexpr (std::is_integral_v<T>) {
+        // Every element lies between start and limit, so wrapping unsigned
+        // arithmetic gives it exactly without signed overflow.
+        const auto first = static_cast<uint64_t>(static_cast<int64_t>(start));
+        const auto step = static_cast<uint64_t>(static_cast<int64_t>(delta));
+        for (int64_t i = 0; i < count; ++i) out[i] = static_cast<T>(first + static_cast<uint64_t>(i) * step);
+      } else {
+        for (int64_t i = 0; i < count; ++i) out[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+      }
       return Status::Ok();
     });
   }

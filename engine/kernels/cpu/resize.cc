@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 
 namespace kiln::cpu {
 namespace {
@@ -194,6 +195,7 @@ void InterpolateAxis(const std::vector<double>& src, const Shape& shape, size_t 
 Status Interpolate(KernelContext& ctx, const ResizeOptions& o, const Tensor& x, const Shape& out_shape,
                    const std::vector<double>& scales, bool sized, const std::vector<double>& roi) {
   const size_t rank = out_shape.size();
+  KILN_RETURN_IF_ERROR(CheckOutputShape(out_shape, x.dtype(), "output shape"));
   Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
   if (y.num_elements() == 0) return Status::Ok();
   if (x.num_elements() == 0) return ShapeError("cannot resize an empty tensor to a non-empty shape");

@@ -48,6 +48,10 @@ class SplitKernel final : public OpKernel {
     int64_t total = 0;
     for (int64_t part : split) {
       if (part < 0) return ShapeError("split sizes must not be negative");
+      // Checked against what is left, so that huge sizes cannot wrap the sum.
+      if (part > dim - total) {
+        return ShapeError("split sizes " + ShapeToString(split) + " exceed the axis size " + std::to_string(dim));
+      }
       total += part;
     }
     if (total != dim) {

@@ -39,6 +39,11 @@ class SplitToSequenceKernel final : public OpKernel {
         int64_t total = 0;
         for (int64_t len : lengths) {
           if (len < 0) return Status::InvalidArgument("split lengths must be non-negative");
+          // Checked against what is left, so that huge lengths cannot wrap the sum.
+          if (len > dim - total) {
+            return Status::InvalidArgument("split lengths " + ShapeToString(lengths) + " exceed the axis size " +
+                                           std::to_string(dim));
+          }
           total += len;
         }
         if (total != dim) {

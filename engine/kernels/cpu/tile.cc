@@ -1,6 +1,7 @@
 // Tile: repeats a tensor along each axis (`repeats` input; before opset 6,
 // inputs `tiles` and `axis` repeat along one axis).
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 #include "engine/kernels/cpu/strided_copy.h"
 
 namespace kiln::cpu {
@@ -37,10 +38,11 @@ class TileKernel final : public OpKernel {
     Shape out_shape(s.size()), view_shape, view_strides;
     for (size_t d = 0; d < s.size(); ++d) {
       if (repeats[d] < 0) return ShapeError("repeats must not be negative");
-      out_shape[d] = s[d] * repeats[d];
+      KILN_ASSIGN_OR_RETURN(out_shape[d], CheckedSizeProduct(s[d], repeats[d], "tiled dimension"));
       view_shape.insert(view_shape.end(), {repeats[d], s[d]});
       view_strides.insert(view_strides.end(), {0, in_strides[d]});
     }
+    KILN_RETURN_IF_ERROR(CheckOutputShape(out_shape, in.dtype(), "tiled shape"));
     Tensor& out = ctx.AllocateOutput(0, in.dtype(), std::move(out_shape));
     if (out.num_elements() == 0) return Status::Ok();
     CopyStrided(in.dtype(), view_shape, in.raw_data(), view_strides, out.raw_data(), ContiguousStrides(view_shape));

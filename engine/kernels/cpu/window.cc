@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/size_check.h"
 #include "engine/kernels/cpu/output_datatype.h"
 
 namespace kiln::cpu {
@@ -31,6 +32,7 @@ class WindowKernel final : public OpKernel {
     }
     const int64_t size = size_in.GetInt(0);
     if (size < 0) return Status::InvalidArgument("size must not be negative, got " + std::to_string(size));
+    KILN_RETURN_IF_ERROR(CheckOutputShape({size}, output_type_, "window size"));
     const int64_t denominator = periodic_ ? size : size - 1;
     const CosineSum c = coefficients_;
     return DispatchType<AllNumericTypes>(output_type_, [&](auto tag) {
