@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 
 #if defined(__linux__)
@@ -17,6 +18,9 @@ constexpr int64_t kChunksPerThread = 8;
 
 // True while this thread runs chunks of a ParallelFor: nested calls run inline.
 thread_local bool t_in_parallel_task = false;
+
+// Longest run of inline jobs after repeated stalls.
+constexpr int kMaxBackoff = 64;
 
 }  // namespace
 
@@ -99,6 +103,12 @@ void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
     fn(ctx, 0, n);
     return;
   }
+  if (inline_jobs_left_.load(std::memory_order_relaxed) > 0) {
+    // Backing off after a stall (approximate under concurrent callers).
+    inline_jobs_left_.fetch_sub(1, std::memory_order_relaxed);
+    fn(ctx, 0, n);
+    return;
+  }
   const int64_t chunk_size = std::max(grain, (n + num_chunks - 1) / num_chunks);
   num_chunks = (n + chunk_size - 1) / chunk_size;
 
@@ -117,7 +127,10 @@ void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
   for (int i = 0; i < helpers; ++i) wake_.notify_one();
 
   // The caller starts on its share right away instead of waiting for helpers.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
   job->Work();
+  const Clock::time_point worked_until = Clock::now();
   {
     // Helpers that have not picked the job up by now are not needed.
     std::lock_guard<std::mutex> lock(mutex_);
@@ -125,6 +138,16 @@ void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
     if (it != queue_.end()) queue_.erase(it);
   }
   job->WaitUntilDone();
+  // Without stalls the caller waits at most for one chunk a helper started
+  // late; waiting longer than its own share took means a helper was
+  // descheduled mid-chunk.
+  if (Clock::now() - worked_until > worked_until - start) {
+    const int backoff = backoff_.load(std::memory_order_relaxed);
+    inline_jobs_left_.store(backoff, std::memory_order_relaxed);
+    backoff_.store(std::min(backoff * 2, kMaxBackoff), std::memory_order_relaxed);
+  } else {
+    backoff_.store(1, std::memory_order_relaxed);
+  }
   if (job->error) std::rethrow_exception(job->error);
 }
 

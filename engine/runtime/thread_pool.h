@@ -13,11 +13,19 @@
 // Several threads may call ParallelFor on one pool at the same time (one
 // Session serving concurrent requests); their jobs share the workers.
 //
+// On a busy machine a worker may be descheduled while it holds a chunk, and
+// the caller then sleeps until it runs again. When the caller waited longer
+// for its helpers than it worked itself, the pool runs the next jobs inline
+// (1, 2, 4, ... up to 64 of them while that keeps happening) before it
+// tries the workers again, so a contended machine costs little more than
+// single-threaded execution.
+//
 // Exceptions thrown by fn are caught on the thread that ran the chunk; once
 // one was thrown the remaining chunks are skipped and the first exception is
 // rethrown to the caller of ParallelFor after every started chunk finished.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -66,6 +74,10 @@ class ThreadPool {
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;  // jobs that still want helpers
   bool stopping_ = false;
+  // Back-off after a job whose caller waited on a descheduled helper: jobs
+  // still to run inline, and how many the next stall skips.
+  std::atomic<int> inline_jobs_left_{0};
+  std::atomic<int> backoff_{1};
 };
 
 // ParallelFor on `pool`, or inline on the calling thread when pool is null.
