@@ -12,8 +12,9 @@ const Value* Frame::Lookup(const std::string& name) const {
   return parent_ ? parent_->Lookup(name) : nullptr;
 }
 
-Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent) {
-  Frame frame(plan, parent);
+Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent,
+                                       ThreadPool* thread_pool) {
+  Frame frame(plan, parent, thread_pool);
   for (const auto& [s, tensor] : plan.constants()) frame.slot(s) = Value(tensor);
   for (const auto& [s, name] : plan.outer_reads()) {
     const Value* v = parent ? parent->Lookup(name) : nullptr;

@@ -10,24 +10,37 @@
 
 namespace kiln {
 
+class ThreadPool;
+
 class Frame {
  public:
-  Frame(const GraphPlan& plan, const Frame* parent) : plan_(plan), parent_(parent), slots_(static_cast<size_t>(plan.num_slots())) {}
+  // A subgraph's frame inherits its parent's thread pool.
+  Frame(const GraphPlan& plan, const Frame* parent, ThreadPool* thread_pool)
+      : plan_(plan),
+        parent_(parent),
+        thread_pool_(parent != nullptr ? parent->thread_pool() : thread_pool),
+        slots_(static_cast<size_t>(plan.num_slots())) {}
 
   const GraphPlan& plan() const { return plan_; }
   Value& slot(int i) { return slots_[static_cast<size_t>(i)]; }
   const Value& slot(int i) const { return slots_[static_cast<size_t>(i)]; }
   // Looks a name up here, then in enclosing frames; nullptr when not found.
   const Value* Lookup(const std::string& name) const;
+  // The pool kernels may use for intra-op parallelism; null: single-threaded.
+  ThreadPool* thread_pool() const { return thread_pool_; }
 
  private:
   const GraphPlan& plan_;
   const Frame* parent_;
+  ThreadPool* thread_pool_;
   std::vector<Value> slots_;
 };
 
 // Runs `plan` on `inputs` (one per graph input, in order; a none Value for
 // an input that keeps its initializer default) and returns the graph outputs.
-Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent);
+// Kernels get `thread_pool` (may be null) unless `parent` is given, whose
+// pool a subgraph uses.
+Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent,
+                                       ThreadPool* thread_pool = nullptr);
 
 }  // namespace kiln

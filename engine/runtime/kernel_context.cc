@@ -58,6 +58,8 @@ void KernelContext::SetOutput(int i, Value value) {
   frame_.slot(step_.outputs[static_cast<size_t>(i)]) = std::move(value);
 }
 
+ThreadPool* KernelContext::thread_pool() const { return frame_.thread_pool(); }
+
 Result<std::vector<Value>> KernelContext::RunSubgraph(const GraphPlan& plan, std::vector<Value> inputs) {
   return ExecutePlan(plan, std::move(inputs), &frame_);
 }

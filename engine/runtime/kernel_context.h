@@ -13,6 +13,7 @@
 namespace kiln {
 
 class Frame;
+class ThreadPool;
 
 class KernelContext {
  public:
@@ -38,6 +39,11 @@ class KernelContext {
   // Allocates output i (uninitialised numeric storage) and returns it.
   Tensor& AllocateOutput(int i, DataType dtype, Shape shape);
   void SetOutput(int i, Value value);
+
+  // The session's pool for intra-op parallelism (also inside subgraphs);
+  // null when the session runs single-threaded. Use with ParallelFor of
+  // thread_pool.h, which accepts null.
+  ThreadPool* thread_pool() const;
 
   // Runs a subgraph compiled with KernelInit::compile_subgraph; it sees this
   // node's scope. Returns the subgraph's outputs in order.

@@ -13,10 +13,15 @@ Result<std::unique_ptr<Session>> Session::Create(const std::string& path, const 
 }
 
 Result<std::unique_ptr<Session>> Session::Create(ir::Model model, const SessionOptions& options) {
+  if (options.threads < 0) {
+    return Status::InvalidArgument("threads must be 0 (all available cores) or positive, got " +
+                                   std::to_string(options.threads));
+  }
+  const int threads = options.threads == 0 ? ThreadPool::AvailableCores() : options.threads;
   auto owned = std::make_unique<ir::Model>(std::move(model));
   KILN_RETURN_IF_ERROR(passes::OptimizeModel(*owned, options.optimize).status());
   KILN_ASSIGN_OR_RETURN(auto plan, GraphPlan::Compile(owned->graph, owned->opset_imports, KernelRegistry::Cpu()));
-  return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan)));
+  return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan), threads));
 }
 
 std::vector<const ir::ValueInfo*> Session::inputs() const {
@@ -96,7 +101,7 @@ Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feed
     KILN_RETURN_IF_ERROR(CheckFeed(vi, it->second));
     inputs.push_back(it->second);
   }
-  return ExecutePlan(*plan_, std::move(inputs), nullptr);
+  return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool_.get());
 }
 
 }  // namespace kiln

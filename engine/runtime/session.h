@@ -14,12 +14,19 @@
 #include "engine/onnx/model_loader.h"
 #include "engine/passes/pass_manager.h"
 #include "engine/runtime/graph_plan.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln {
 
 struct SessionOptions {
   onnx_import::LoadOptions load;
   passes::PassOptions optimize;  // graph passes run after import (all on by default)
+  // Threads one Run uses inside kernels (the caller's thread included);
+  // 0 = every core this process may run on (sched_getaffinity). Each Session
+  // owns its own pool: a process hosting several sessions (the server's model
+  // instances) should split its cores between them rather than give each
+  // session all of them.
+  int threads = 0;
 };
 
 class Session {
@@ -34,6 +41,8 @@ class Session {
   // Inputs a caller must (or may, when they have defaults) feed.
   std::vector<const ir::ValueInfo*> inputs() const;
   const std::vector<ir::ValueInfo>& outputs() const { return model_->graph.outputs; }
+  // Threads a Run uses (1 when it runs single-threaded).
+  int threads() const { return thread_pool_ ? thread_pool_->size() : 1; }
 
   // Runs the model. `feeds` maps input names to values; inputs with an
   // initializer default may be left out. Returns the graph outputs in the
@@ -42,13 +51,16 @@ class Session {
   Result<std::vector<Value>> Run(const std::map<std::string, Value>& feeds) const;
 
  private:
-  Session(std::unique_ptr<ir::Model> model, std::shared_ptr<const GraphPlan> plan)
-      : model_(std::move(model)), plan_(std::move(plan)) {}
+  Session(std::unique_ptr<ir::Model> model, std::shared_ptr<const GraphPlan> plan, int threads)
+      : model_(std::move(model)),
+        plan_(std::move(plan)),
+        thread_pool_(threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr) {}
 
   Status CheckFeed(const ir::ValueInfo& input, const Value& value) const;
 
   std::unique_ptr<ir::Model> model_;          // owns the graph that plan_ points into
   std::shared_ptr<const GraphPlan> plan_;
+  std::unique_ptr<ThreadPool> thread_pool_;  // null when single-threaded; shared by concurrent runs
 };
 
 }  // namespace kiln

@@ -82,5 +82,45 @@ TEST(Session, UnsupportedOperatorsAreListedTogether) {
   EXPECT_NE(session.status().message().find("com.example::Beta"), std::string::npos);
 }
 
+Result<std::unique_ptr<Session>> MatMulSession(int threads) {
+  testing::ModelBuilder b;
+  b.Input("A", DataType::kFloat, {-1, 96}).Input("B", DataType::kFloat, {96, 200});
+  b.Node("MatMul", {"A", "B"}, {"C"}).Output("C", DataType::kFloat, {-1, 200});
+  KILN_ASSIGN_OR_RETURN(ir::Model model, onnx_import::LoadModelBytes(b.Serialize(), ""));
+  SessionOptions options;
+  options.threads = threads;
+  return Session::Create(std::move(model), options);
+}
+
+TEST(Session, ThreadsOption) {
+  auto bad = MatMulSession(-1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().IsInvalidArgument());
+  auto all = MatMulSession(0);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ((*all)->threads(), ThreadPool::AvailableCores());
+
+  // The same bits with one thread and with several.
+  Tensor a = Tensor::Allocate(DataType::kFloat, {300, 96});
+  Tensor b = Tensor::Allocate(DataType::kFloat, {96, 200});
+  for (int64_t i = 0; i < a.num_elements(); ++i) a.data<float>()[i] = static_cast<float>((i * 37) % 101) / 50.0f - 1;
+  for (int64_t i = 0; i < b.num_elements(); ++i) b.data<float>()[i] = static_cast<float>((i * 53) % 97) / 48.0f - 1;
+  std::vector<float> first;
+  for (int threads : {1, 3}) {
+    auto session = MatMulSession(threads);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    EXPECT_EQ((*session)->threads(), threads);
+    auto out = (*session)->Run({{"A", a}, {"B", b}});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    const Tensor& c = (*out)[0].tensor();
+    std::vector<float> values(c.data<float>(), c.data<float>() + c.num_elements());
+    if (first.empty()) {
+      first = values;
+    } else {
+      EXPECT_EQ(values, first);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln

@@ -33,6 +33,7 @@ struct BenchArgs {
   std::vector<std::string> input_files;  // NAME=FILE.npy
   std::vector<std::string> dims;         // SYMBOL=VALUE
   bool json = false;
+  int threads = 0;  // 0: every available core
 };
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -104,7 +105,9 @@ int Bench(const BenchArgs& args) {
   const bool progress = !args.json && isatty(STDERR_FILENO);
   if (progress) std::cerr << "loading " << args.model << " ..." << std::flush;
   auto load_start = Clock::now();
-  auto session = Session::Create(args.model, args.session);
+  SessionOptions options = args.session;
+  options.threads = args.threads;
+  auto session = Session::Create(args.model, options);
   const double load_ms = Millis(Clock::now() - load_start);
   if (progress) std::cerr << "\r\033[K";
   if (!session.ok()) return ReportError(session.status());
@@ -145,6 +148,7 @@ int Bench(const BenchArgs& args) {
   std::sort(latencies.begin(), latencies.end());
   const double throughput = static_cast<double>(args.batch) * static_cast<double>(args.iterations) / (wall_ms / 1000.0);
   const double rss = PeakRssMb();
+  const int threads = (*session)->threads();
 
   std::cout << std::fixed << std::setprecision(3);
   if (args.json) {
@@ -152,9 +156,11 @@ int Bench(const BenchArgs& args) {
               << latencies.front() << ", \"p50\": " << Percentile(latencies, 50) << ", \"p90\": "
               << Percentile(latencies, 90) << ", \"p99\": " << Percentile(latencies, 99) << ", \"max\": "
               << latencies.back() << "}, \"throughput\": " << throughput << ", \"peak_rss_mb\": " << rss
-              << ", \"batch\": " << args.batch << ", \"threads\": 1, \"iterations\": " << args.iterations << "}\n";
+              << ", \"batch\": " << args.batch << ", \"threads\": " << threads
+              << ", \"iterations\": " << args.iterations << "}\n";
   } else {
-    std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nload:        " << load_ms
+    std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nthreads:     " << threads
+              << "\nload:        " << load_ms
               << " ms\nlatency ms:  min " << latencies.front() << "  p50 " << Percentile(latencies, 50) << "  p90 "
               << Percentile(latencies, 90) << "  p99 " << Percentile(latencies, 99) << "  max " << latencies.back()
               << "\nthroughput:  " << std::setprecision(1) << throughput << " inferences/s\npeak RSS:    " << rss
@@ -175,6 +181,9 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "Unmeasured runs first")->capture_default_str();
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy: use this input instead of generated data");
   cmd->add_option("--dim", args->dims, "SYMBOL=VALUE: size of a named dynamic dimension (e.g. sequence=128)");
+  cmd->add_option("--threads", args->threads, "Threads per inference (0: every core available to the process)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object instead of a table");
   return [args] { return Bench(*args); };
 }

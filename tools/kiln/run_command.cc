@@ -24,6 +24,7 @@ struct RunArgs {
   std::string inputs_dir;
   std::string outputs_dir;
   std::vector<std::string> input_files;  // NAME=FILE
+  int threads = 0;                        // 0: every available core
 };
 
 // bfloat16 inputs may be given as uint16 bit patterns (NumPy has no bfloat16).
@@ -45,7 +46,9 @@ int Run(const RunArgs& args) {
   std::string out_dir = args.outputs_dir;
   if (out_dir.empty()) return ReportError(Status::InvalidArgument("--outputs DIR (or --output-dir DIR) is required"));
 
-  auto session = Session::Create(args.model, args.session);
+  SessionOptions options = args.session;
+  options.threads = args.threads;
+  auto session = Session::Create(args.model, options);
   if (!session.ok()) return ReportError(session.status());
   const Session& s = **session;
 
@@ -119,6 +122,9 @@ CommandRunner RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--inputs", args->inputs_dir, "Folder with one <input name>.npy per graph input");
   cmd->add_option("--outputs,--output-dir", args->outputs_dir, "Folder to write <output name>.npy files into");
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy, repeatable (instead of --inputs)");
+  cmd->add_option("--threads", args->threads, "Threads used inside operators (0: every core available to the process)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   cmd->footer(
       "Sequences are folders <name>.seq/ of 0.npy, 1.npy, ...; an absent optional is an empty <name>.none.\n"
       "Exit status: 0 ok, 2 bad usage or input files, 3 unsupported operator/dtype/feature, 1 other errors.");

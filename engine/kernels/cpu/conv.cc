@@ -37,7 +37,8 @@ class ConvKernel final : public OpKernel {
     if (y.num_elements() == 0) return Status::Ok();
     return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      ConvForward<T>(x.data<T>(), w.data<T>(), has_bias ? ctx.input(2).data<T>() : nullptr, g, y.data<T>());
+      ConvForward<T>(x.data<T>(), w.data<T>(), has_bias ? ctx.input(2).data<T>() : nullptr, g, y.data<T>(),
+                     ctx.thread_pool());
     });
   }
 
@@ -58,7 +59,7 @@ Result<std::vector<int32_t>> QuantizedConv(const KernelContext& ctx, const ConvA
   KILN_ASSIGN_OR_RETURN(std::vector<int32_t> xi, WidenQuantized(x, x_zp, 1));
   KILN_ASSIGN_OR_RETURN(std::vector<int32_t> wi, WidenQuantized(w, w_zp, SizeFromDim(w.shape(), 1, w.shape().size())));
   std::vector<int32_t> acc(static_cast<size_t>(g.batch * g.out_channels * g.grid_size()));
-  if (!acc.empty()) ConvForward<int32_t>(xi.data(), wi.data(), nullptr, g, acc.data());
+  if (!acc.empty()) ConvForward<int32_t>(xi.data(), wi.data(), nullptr, g, acc.data(), ctx.thread_pool());
   return acc;
 }
 

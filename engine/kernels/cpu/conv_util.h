@@ -69,9 +69,10 @@ template <typename T>
 void Col2ImAdd(const T* col, int64_t channels, const ConvGeometry& g, T* image);
 
 // Y = Conv(X, W) + bias (bias may be null), all in T: im2col + GEMM, or a
-// direct loop for depthwise convolutions.
+// direct loop for depthwise convolutions. Uses `pool` (may be null) for the
+// im2col copy, the GEMM, the depthwise channels and the bias.
 template <typename T>
-void ConvForward(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y);
+void ConvForward(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y, ThreadPool* pool = nullptr);
 
 // ---------------------------------------------------------------------------
 
@@ -205,45 +206,57 @@ void ConvSingleChannelAdd(const T* image, const T* filter, const ConvGeometry& g
 }
 
 template <typename T>
-void ConvForward(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y) {
+void ConvForward(const T* x, const T* w, const T* bias, const ConvGeometry& g, T* y, ThreadPool* pool) {
   using C = ComputeType<T>;
   const int64_t cg = g.in_channels / g.group;   // input channels per group
   const int64_t mg = g.out_channels / g.group;  // output channels per group
-  const int64_t image_size = g.image_size(), grid_size = g.grid_size();
-  const int64_t depth = cg * g.kernel_size();  // GEMM inner dimension
+  const int64_t image_size = g.image_size(), grid_size = g.grid_size(), kernel_size = g.kernel_size();
+  const int64_t depth = cg * kernel_size;  // GEMM inner dimension
   const bool pointwise = g.IsPointwise();
   // One input channel and few output channels per group (depthwise): the
   // GEMMs would have too few rows to pay off, so convolve directly.
   constexpr int64_t kMaxDirectOutputs = 4;
   const bool direct = cg == 1 && mg <= kMaxDirectOutputs && !pointwise && std::is_floating_point_v<T>;
+  // Parallel tasks over channels get at least this many elements of work.
+  constexpr int64_t kMinTaskWork = int64_t{1} << 14;
+  const int64_t grid_grain = std::max<int64_t>(1, kMinTaskWork / std::max<int64_t>(grid_size, 1));
   std::vector<T> col(pointwise || direct ? 0 : static_cast<size_t>(depth * grid_size));
   for (int64_t n = 0; n < g.batch; ++n) {
+    T* yn = y + n * g.out_channels * grid_size;
     if constexpr (std::is_floating_point_v<T>) {
       if (direct) {
-        std::fill(y + n * g.out_channels * grid_size, y + (n + 1) * g.out_channels * grid_size, T(0));
-        for (int64_t m = 0; m < g.out_channels; ++m) {
-          const T* image = x + (n * g.in_channels + m / mg) * image_size;
-          ConvSingleChannelAdd(image, w + m * depth, g, y + (n * g.out_channels + m) * grid_size);
-        }
+        const int64_t grain = std::max<int64_t>(1, grid_grain / std::max<int64_t>(kernel_size, 1));
+        ParallelFor(pool, g.out_channels, grain, [&](int64_t first, int64_t last) {
+          for (int64_t m = first; m < last; ++m) {
+            T* ym = yn + m * grid_size;
+            std::fill(ym, ym + grid_size, T(0));
+            ConvSingleChannelAdd(x + (n * g.in_channels + m / mg) * image_size, w + m * depth, g, ym);
+          }
+        });
       }
     }
     for (int64_t grp = 0; grp < g.group && !direct; ++grp) {
       const T* xg = x + (n * g.in_channels + grp * cg) * image_size;
       const T* cols = xg;
       if (!pointwise) {
-        Im2Col(xg, cg, g, T(0), col.data());
+        const int64_t grain = std::max<int64_t>(1, grid_grain / std::max<int64_t>(kernel_size, 1));
+        ParallelFor(pool, cg, grain, [&](int64_t first, int64_t last) {
+          Im2Col(xg + first * image_size, last - first, g, T(0), col.data() + first * kernel_size * grid_size);
+        });
         cols = col.data();
       }
-      T* yg = y + (n * g.out_channels + grp * mg) * grid_size;
+      T* yg = yn + grp * mg * grid_size;
       TypedGemm<T>(false, false, mg, grid_size, depth, C(1), w + grp * mg * depth, depth, cols, grid_size, C(0), yg,
-                   grid_size);
+                   grid_size, pool);
     }
     if (bias != nullptr) {
-      for (int64_t m = 0; m < g.out_channels; ++m) {
-        T* ym = y + (n * g.out_channels + m) * grid_size;
-        const C b = static_cast<C>(bias[m]);
-        for (int64_t i = 0; i < grid_size; ++i) ym[i] = static_cast<T>(static_cast<C>(ym[i]) + b);
-      }
+      ParallelFor(pool, g.out_channels, grid_grain, [&](int64_t first, int64_t last) {
+        for (int64_t m = first; m < last; ++m) {
+          T* ym = yn + m * grid_size;
+          const C b = static_cast<C>(bias[m]);
+          for (int64_t i = 0; i < grid_size; ++i) ym[i] = static_cast<T>(static_cast<C>(ym[i]) + b);
+        }
+      });
     }
   }
 }

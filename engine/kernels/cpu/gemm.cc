@@ -222,38 +222,11 @@ T Dot(const T* a, const T* b, int64_t k) {
   return sum;
 }
 
+// The packed loop nest over the whole of C (m x n): packs blocks of op(B)
+// and op(A) and runs the micro-kernel on every MR x NR tile.
 template <typename T>
-void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-              const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0 || alpha == T(0)) {
-    ScaleC(m, n, beta, c, ldc);
-    return;
-  }
-  if (m == 1 && !trans_b) {
-    // Row vector times matrix: streaming over B's rows beats packing it.
-    ScaleC(m, n, beta, c, ldc);
-    const int64_t a_step = trans_a ? lda : 1;
-    for (int64_t p = 0; p < k; ++p) {
-      const T av = alpha * a[p * a_step];
-      const T* brow = b + p * ldb;
-      for (int64_t j = 0; j < n; ++j) c[j] += av * brow[j];
-    }
-    return;
-  }
-  if (m <= kSmallM && !trans_a && trans_b) {
-    // A few rows times a transposed matrix (e.g. recurrent steps): rows of A
-    // and B are both contiguous, so dot products beat packing all of B.
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        const T dot = alpha * Dot(a + i * lda, b + j * ldb, k);
-        T& out = c[i * ldc + j];
-        out = beta == T(0) ? dot : dot + beta * out;
-      }
-    }
-    return;
-  }
-  static const KernelConfig<T> config = SelectKernel<T>();
+void PackedGemm(const KernelConfig<T>& config, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   const int mr = config.mr;
   const int nr = config.nr;
 
@@ -297,16 +270,95 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alp
   }
 }
 
+// Below this many multiply-adds a GEMM runs on the calling thread: waking
+// workers would cost more than it saves.
+constexpr int64_t kMinParallelWork = int64_t{1} << 20;
+
+// Splits C into blocks of whole rows or whole columns and runs PackedGemm on
+// each, in parallel on `pool`. Every element of C is computed by exactly the
+// same sequence of operations as in the single-threaded loop (the K
+// dimension is never split), so the result does not depend on the number of
+// threads.
+template <typename T>
+void ParallelPackedGemm(const KernelConfig<T>& config, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                        T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
+                        ThreadPool* pool) {
+  const int64_t threads = pool != nullptr ? pool->size() : 1;
+  if (threads <= 1 || m * n * k < kMinParallelWork) {
+    PackedGemm(config, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  // A few blocks per thread so that a thread that falls behind is helped
+  // out. Splitting columns repacks A once per block, splitting rows repacks
+  // B once per block: the minimum block sizes keep that copying small next
+  // to the block's arithmetic.
+  const int64_t target_blocks = threads * 8;
+  const bool split_columns = n >= m;
+  const int64_t unit = split_columns ? config.nr : config.mr;
+  const int64_t extent = split_columns ? n : m;
+  const int64_t per_block_raw = std::max<int64_t>((extent + target_blocks - 1) / target_blocks, 4 * unit);
+  const int64_t per_block = (per_block_raw + unit - 1) / unit * unit;
+  const int64_t blocks = (extent + per_block - 1) / per_block;
+  ParallelFor(pool, blocks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t block = first; block < last; ++block) {
+      const int64_t lo = block * per_block;
+      const int64_t len = std::min(per_block, extent - lo);
+      if (split_columns) {
+        PackedGemm(config, trans_a, trans_b, m, len, k, alpha, a, lda, trans_b ? b + lo * ldb : b + lo, ldb, beta,
+                   c + lo, ldc);
+      } else {
+        PackedGemm(config, trans_a, trans_b, len, n, k, alpha, trans_a ? a + lo : a + lo * lda, lda, b, ldb, beta,
+                   c + lo * ldc, ldc);
+      }
+    }
+  });
+}
+
+template <typename T>
+void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+              const T* b, int64_t ldb, T beta, T* c, int64_t ldc, ThreadPool* pool) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == T(0)) {
+    ScaleC(m, n, beta, c, ldc);
+    return;
+  }
+  if (m == 1 && !trans_b) {
+    // Row vector times matrix: streaming over B's rows beats packing it.
+    ScaleC(m, n, beta, c, ldc);
+    const int64_t a_step = trans_a ? lda : 1;
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = alpha * a[p * a_step];
+      const T* brow = b + p * ldb;
+      for (int64_t j = 0; j < n; ++j) c[j] += av * brow[j];
+    }
+    return;
+  }
+  if (m <= kSmallM && !trans_a && trans_b) {
+    // A few rows times a transposed matrix (e.g. recurrent steps): rows of A
+    // and B are both contiguous, so dot products beat packing all of B.
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        const T dot = alpha * Dot(a + i * lda, b + j * ldb, k);
+        T& out = c[i * ldc + j];
+        out = beta == T(0) ? dot : dot + beta * out;
+      }
+    }
+    return;
+  }
+  static const KernelConfig<T> config = SelectKernel<T>();
+  ParallelPackedGemm(config, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, pool);
+}
+
 }  // namespace
 
 void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  GemmImpl<float>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc, ThreadPool* pool) {
+  GemmImpl<float>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, pool);
 }
 
 void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
-          const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  GemmImpl<double>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+          const double* b, int64_t ldb, double beta, double* c, int64_t ldc, ThreadPool* pool) {
+  GemmImpl<double>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, pool);
 }
 
 }  // namespace kiln::cpu

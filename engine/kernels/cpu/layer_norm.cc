@@ -1,9 +1,11 @@
 // LayerNormalization: normalises each row of the input flattened to 2D at `axis`
 // to zero mean and unit variance, then applies Scale and optional B; optionally
 // outputs each row's Mean and InvStdDev.
+#include <algorithm>
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
 namespace {
@@ -91,7 +93,11 @@ class LayerNormKernel final : public OpKernel {
       const float* sp = scale.data;
       const float* bp = bias.data;
       using C = ComputeType<T>;  // float, or double for double inputs
-      for (int64_t r = 0; r < rows; ++r) {
+      struct RowStats {
+        C mean;
+        C inv_std;
+      };
+      auto normalize_row = [&](int64_t r) {
         const T* xr = xp + r * cols;
         T* yr = yp + r * cols;
         C sum = 0;
@@ -109,8 +115,21 @@ class LayerNormKernel final : public OpKernel {
         } else {
           for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<T>((static_cast<C>(xr[c]) - mean) * inv_std * sp[c]);
         }
-        if (mean_out) KILN_RETURN_IF_ERROR(StoreStat(*mean_out, r, mean));
-        if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStat(*inv_std_out, r, inv_std));
+        return RowStats{mean, inv_std};
+      };
+      if (!mean_out && !inv_std_out) {
+        // Inference: rows are independent, spread them over the session's threads.
+        constexpr int64_t kMinTaskElements = int64_t{1} << 14;
+        ParallelFor(ctx.thread_pool(), rows, std::max<int64_t>(1, kMinTaskElements / std::max<int64_t>(cols, 1)),
+                    [&](int64_t first, int64_t last) {
+                      for (int64_t r = first; r < last; ++r) normalize_row(r);
+                    });
+        return Status::Ok();
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        const RowStats stats = normalize_row(r);
+        if (mean_out) KILN_RETURN_IF_ERROR(StoreStat(*mean_out, r, stats.mean));
+        if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStat(*inv_std_out, r, stats.inv_std));
       }
       return Status::Ok();
     });

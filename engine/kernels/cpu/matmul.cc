@@ -35,7 +35,7 @@ class MatMulKernel final : public OpKernel {
     Tensor& out = ctx.AllocateOutput(0, a.dtype(), shape.out);
     return DispatchType<MatMulTypes>(a.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      BatchedMatMul<T>(shape, a.data<T>(), b.data<T>(), out.data<T>());
+      BatchedMatMul<T>(shape, a.data<T>(), b.data<T>(), out.data<T>(), ctx.thread_pool());
     });
   }
 };
@@ -97,7 +97,7 @@ class GemmKernel final : public OpKernel {
       }
       if (m == 0 || n == 0) return;
       TypedGemm<T>(trans_a_, trans_b_, m, n, k, static_cast<C>(alpha_), a.data<T>(), a.dim(1), b.data<T>(), b.dim(1),
-                   use_c ? static_cast<C>(beta_) : C(0), po, n);
+                   use_c ? static_cast<C>(beta_) : C(0), po, n, ctx.thread_pool());
     });
   }
 

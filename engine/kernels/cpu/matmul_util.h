@@ -2,6 +2,7 @@
 // MatMulInteger and QLinearMatMul.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/kernels/cpu/broadcast.h"
@@ -39,25 +40,29 @@ inline Result<MatMulShape> MatMulShapeFor(const Shape& a, const Shape& b) {
   return s;
 }
 
-// out = a @ b for every (broadcast) batch.
+// out = a @ b for every (broadcast) batch. With a pool (may be null), batches
+// run in parallel, or a single large product is split inside the GEMM.
 template <typename T>
-void BatchedMatMul(const MatMulShape& s, const T* a, const T* b, T* out) {
+void BatchedMatMul(const MatMulShape& s, const T* a, const T* b, T* out, ThreadPool* pool = nullptr) {
   using C = ComputeType<T>;
   const int64_t batch_count = NumElements(s.batch);
   const int64_t m = s.m, k = s.k, n = s.n;
   if (batch_count == 0 || m == 0 || n == 0) return;
   // B shared by every batch and A not broadcast: one GEMM with the batches stacked as rows.
   if (NumElements(s.b_batch) == 1 && s.a_batch == s.batch) {
-    TypedGemm<T>(false, false, batch_count * m, n, k, C(1), a, k, b, n, C(0), out, n);
+    TypedGemm<T>(false, false, batch_count * m, n, k, C(1), a, k, b, n, C(0), out, n, pool);
     return;
   }
+  // Element offsets (in matrices) of A and B for every output batch.
   const std::vector<int64_t> a_strides = BroadcastStrides(s.a_batch, s.batch);
   const std::vector<int64_t> b_strides = BroadcastStrides(s.b_batch, s.batch);
   const size_t rank = s.batch.size();
   std::vector<int64_t> index(rank, 0);
+  std::vector<int64_t> a_offsets(static_cast<size_t>(batch_count)), b_offsets(static_cast<size_t>(batch_count));
   int64_t a_off = 0, b_off = 0;
   for (int64_t i = 0; i < batch_count; ++i) {
-    TypedGemm<T>(false, false, m, n, k, C(1), a + a_off * m * k, k, b + b_off * k * n, n, C(0), out + i * m * n, n);
+    a_offsets[static_cast<size_t>(i)] = a_off;
+    b_offsets[static_cast<size_t>(i)] = b_off;
     for (size_t d = rank; d-- > 0;) {
       ++index[d];
       a_off += a_strides[d];
@@ -68,6 +73,17 @@ void BatchedMatMul(const MatMulShape& s, const T* a, const T* b, T* out) {
       index[d] = 0;
     }
   }
+  // Enough batches per task that a task is worth handing to another thread.
+  constexpr int64_t kMinTaskWork = int64_t{1} << 18;
+  const int64_t grain = std::max<int64_t>(1, kMinTaskWork / std::max<int64_t>(m * n * k, 1));
+  ParallelFor(pool, batch_count, grain, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) {
+      // Inside a parallel task the GEMM runs on this thread; when the batches
+      // all ran inline (too few), it may split itself.
+      TypedGemm<T>(false, false, m, n, k, C(1), a + a_offsets[static_cast<size_t>(i)] * m * k, k,
+                   b + b_offsets[static_cast<size_t>(i)] * k * n, n, C(0), out + i * m * n, n, pool);
+    }
+  });
 }
 
 }  // namespace kiln::cpu

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
 namespace {
@@ -118,7 +119,12 @@ class SoftmaxKernel final : public OpKernel {
       const T* xp = x.data<T>();
       T* yp = y.data<T>();
       if (inner == 1) {
-        for (int64_t o = 0; o < outer; ++o) NormalizeRow<T>(kind, xp + o * n, yp + o * n, n);
+        // Rows are independent: spread them over the session's threads.
+        constexpr int64_t kMinTaskElements = int64_t{1} << 14;
+        ParallelFor(ctx.thread_pool(), outer, std::max<int64_t>(1, kMinTaskElements / std::max<int64_t>(n, 1)),
+                    [&](int64_t first, int64_t last) {
+                      for (int64_t o = first; o < last; ++o) NormalizeRow<T>(kind, xp + o * n, yp + o * n, n);
+                    });
         return;
       }
       std::vector<ComputeType<T>> best(static_cast<size_t>(inner)), acc(static_cast<size_t>(inner));

@@ -55,18 +55,20 @@ void IntegerGemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
 }  // namespace typed_gemm_detail
 
 // C[m x n] = alpha * op(A) * op(B) + beta * C (beta == 0: C is only written).
+// Floating-point products use `pool` (may be null) for large sizes.
 template <typename T>
 void TypedGemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, ComputeType<T> alpha, const T* a,
-               int64_t lda, const T* b, int64_t ldb, ComputeType<T> beta, T* c, int64_t ldc) {
+               int64_t lda, const T* b, int64_t ldb, ComputeType<T> beta, T* c, int64_t ldc,
+               ThreadPool* pool = nullptr) {
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-    Gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    Gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, pool);
   } else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
     using typed_gemm_detail::Widen;
     const std::vector<float> fa = trans_a ? Widen(a, k, m, lda) : Widen(a, m, k, lda);
     const std::vector<float> fb = trans_b ? Widen(b, n, k, ldb) : Widen(b, k, n, ldb);
     std::vector<float> fc = beta != 0.0f ? Widen(c, m, n, ldc) : std::vector<float>(static_cast<size_t>(m * n));
     Gemm(trans_a, trans_b, m, n, k, alpha, fa.data(), trans_a ? m : k, fb.data(), trans_b ? k : n, beta, fc.data(),
-         n);
+         n, pool);
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = static_cast<T>(fc[static_cast<size_t>(i * n + j)]);
   } else {
