@@ -71,6 +71,54 @@ inline std::vector<int64_t> StridesOf(const Shape& shape) {
   return strides;
 }
 
+// GatherElements / ScatterElements addressing: `indices` has data's rank and
+// fits data's shape outside `axis`, and each of its elements picks a position
+// along the axis. Validates that and returns the flat data offset of every
+// indices element, in row-major order.
+inline Result<std::vector<int64_t>> ElementOffsetsAlongAxis(const Shape& data_shape, const Tensor& indices_tensor,
+                                                            int64_t axis_attr) {
+  const int rank = static_cast<int>(data_shape.size());
+  if (rank == 0) return ShapeError("data must have rank >= 1");
+  if (indices_tensor.rank() != rank) {
+    return ShapeError("indices rank " + std::to_string(indices_tensor.rank()) + " differs from data rank " +
+                      std::to_string(rank));
+  }
+  KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_attr, rank));
+  const Shape& ishape = indices_tensor.shape();
+  for (size_t d = 0; d < data_shape.size(); ++d) {
+    if (static_cast<int64_t>(d) != axis && ishape[d] > data_shape[d]) {
+      return ShapeError("indices shape " + ShapeToString(ishape) + " exceeds data shape " +
+                        ShapeToString(data_shape) + " outside the axis");
+    }
+  }
+  KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
+
+  const std::vector<int64_t> dstrides = StridesOf(data_shape);
+  const int64_t axis_dim = data_shape[static_cast<size_t>(axis)];
+  const int64_t axis_stride = dstrides[static_cast<size_t>(axis)];
+  std::vector<int64_t> offsets(static_cast<size_t>(indices.size()));
+  // Walk the indices in row-major order, tracking the data offset of the
+  // current position with the axis coordinate left out.
+  std::vector<int64_t> coord(static_cast<size_t>(rank), 0);
+  int64_t base = 0;
+  for (int64_t i = 0; i < indices.size(); ++i) {
+    int64_t index = indices[i];
+    if (!WrapIndex(index, axis_dim)) return IndexOutOfRange(indices[i], axis_dim);
+    offsets[static_cast<size_t>(i)] = base + index * axis_stride;
+    for (int d = rank - 1; d >= 0; --d) {
+      const auto du = static_cast<size_t>(d);
+      const int64_t step = d == axis ? 0 : dstrides[du];
+      if (++coord[du] < ishape[du]) {
+        base += step;
+        break;
+      }
+      base -= step * (coord[du] - 1);
+      coord[du] = 0;
+    }
+  }
+  return offsets;
+}
+
 // A 16-byte element (complex128) for byte-wise copies.
 struct alignas(16) Bytes16 {
   unsigned char bytes[16];
