@@ -51,17 +51,7 @@ class CompressKernel final : public OpKernel {
     }
 
     Tensor& out = ctx.AllocateOutput(0, input.dtype(), out_shape);
-    return DispatchByElementSize(input.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const T* src = input.data<T>();
-      T* dst = out.data<T>();
-      for (int64_t o = 0; o < outer; ++o) {
-        for (int64_t s : selected) {
-          std::copy_n(src + (o * axis_dim + s) * inner, inner, dst);
-          dst += inner;
-        }
-      }
-    });
+    return CopySlicesAlongAxis(input, outer, axis_dim, inner, selected, out);
   }
 
  private:

@@ -38,21 +38,9 @@ class GatherKernel final : public OpKernel {
 
     const int64_t outer = SizeFromDim(dshape, 0, axis_u);
     const int64_t inner = SizeFromDim(dshape, axis_u + 1, dshape.size());
-    const int64_t count = indices.size();
-    return DispatchByElementSize(data.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const T* src = data.data<T>();
-      T* dst = out.data<T>();
-      // One contiguous block of `inner` elements per (outer, index) pair; for
-      // axis 0 (embedding lookups) that is one block copy per index.
-      for (int64_t o = 0; o < outer; ++o) {
-        const T* src_outer = src + o * axis_dim * inner;
-        for (int64_t j = 0; j < count; ++j) {
-          std::copy_n(src_outer + wrapped[static_cast<size_t>(j)] * inner, inner, dst);
-          dst += inner;
-        }
-      }
-    });
+    // One contiguous block of `inner` elements per (outer, index) pair; for
+    // axis 0 (embedding lookups) that is one block copy per index.
+    return CopySlicesAlongAxis(data, outer, axis_dim, inner, wrapped, out);
   }
 
  private:

@@ -3,6 +3,7 @@
 // elements of any dtype without instantiating a kernel per element type.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -147,6 +148,25 @@ Status DispatchByElementSize(DataType dtype, F&& f) {
     default:
       return Status::Unimplemented("data type " + std::string(DataTypeName(dtype)) + " is not supported here");
   }
+}
+
+// Views `src` as outer x axis_dim x inner and, for each outer block, copies
+// the slices at positions `slices` (each in [0, axis_dim)) one after another
+// into `dst`. Any dtype.
+inline Status CopySlicesAlongAxis(const Tensor& src, int64_t outer, int64_t axis_dim, int64_t inner,
+                                  const std::vector<int64_t>& slices, Tensor& dst) {
+  return DispatchByElementSize(src.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* in = src.data<T>();
+    T* out = dst.data<T>();
+    for (int64_t o = 0; o < outer; ++o) {
+      const T* block = in + o * axis_dim * inner;
+      for (int64_t s : slices) {
+        std::copy_n(block + s * inner, inner, out);
+        out += inner;
+      }
+    }
+  });
 }
 
 }  // namespace kiln::cpu
