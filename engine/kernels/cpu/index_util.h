@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/strided_copy.h"
 
 namespace kiln::cpu {
 
@@ -65,13 +66,6 @@ bool LessNanLast(const C& a, const C& b) {
   return a < b;
 }
 
-// Row-major strides of a shape, in elements.
-inline std::vector<int64_t> StridesOf(const Shape& shape) {
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
-  return strides;
-}
-
 // GatherElements / ScatterElements addressing: `indices` has data's rank and
 // fits data's shape outside `axis`, and each of its elements picks a position
 // along the axis. Validates that and returns the flat data offset of every
@@ -94,7 +88,7 @@ inline Result<std::vector<int64_t>> ElementOffsetsAlongAxis(const Shape& data_sh
   }
   KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
 
-  const std::vector<int64_t> dstrides = StridesOf(data_shape);
+  const std::vector<int64_t> dstrides = ContiguousStrides(data_shape);
   const int64_t axis_dim = data_shape[static_cast<size_t>(axis)];
   const int64_t axis_stride = dstrides[static_cast<size_t>(axis)];
   std::vector<int64_t> offsets(static_cast<size_t>(indices.size()));
