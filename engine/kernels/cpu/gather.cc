@@ -103,25 +103,8 @@ class GatherNDKernel final : public OpKernel {
     Shape out_shape(ishape.begin(), ishape.end() - 1);
     out_shape.insert(out_shape.end(), dshape.begin() + b + k, dshape.end());
 
-    const int64_t batches = SizeFromDim(dshape, 0, bu);
-    const int64_t tuples_per_batch = SizeFromDim(ishape, bu, ishape.size() - 1);
     const int64_t slice = SizeFromDim(dshape, bu + ku, dshape.size());
-    const int64_t batch_stride = SizeFromDim(dshape, bu, dshape.size());
-    // Offset in elements of one step along each indexed dimension.
-    std::vector<int64_t> steps(ku);
-    for (size_t j = 0; j < ku; ++j) steps[j] = SizeFromDim(dshape, bu + j + 1, dshape.size());
-
-    std::vector<int64_t> offsets(static_cast<size_t>(batches * tuples_per_batch));
-    for (int64_t t = 0; t < batches * tuples_per_batch; ++t) {
-      int64_t offset = (t / tuples_per_batch) * batch_stride;
-      for (size_t j = 0; j < ku; ++j) {
-        const int64_t dim = dshape[bu + j];
-        int64_t index = indices[t * k + static_cast<int64_t>(j)];
-        if (!WrapIndex(index, dim)) return IndexOutOfRange(index, dim);
-        offset += index * steps[j];
-      }
-      offsets[static_cast<size_t>(t)] = offset;
-    }
+    KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> offsets, IndexTupleOffsets(dshape, ishape, indices, bu));
 
     Tensor& out = ctx.AllocateOutput(0, data.dtype(), out_shape);
     return DispatchByElementSize(data.dtype(), [&](auto tag) {

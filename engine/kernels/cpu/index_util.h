@@ -114,6 +114,36 @@ inline Result<std::vector<int64_t>> ElementOffsetsAlongAxis(const Shape& data_sh
   return offsets;
 }
 
+// GatherND / ScatterND addressing: the last dimension k of `ishape` holds
+// index tuples into dimensions [batch_dims, batch_dims + k) of data, whose
+// first batch_dims dimensions match those of indices. Validates the indices
+// (negative ones count from the end) and returns the flat data offset of the
+// slice each tuple picks, in row-major order of the tuples.
+inline Result<std::vector<int64_t>> IndexTupleOffsets(const Shape& dshape, const Shape& ishape,
+                                                      const IndexView& indices, size_t batch_dims) {
+  const int64_t k = ishape.back();
+  const auto ku = static_cast<size_t>(k);
+  const int64_t batches = SizeFromDim(dshape, 0, batch_dims);
+  const int64_t tuples_per_batch = SizeFromDim(ishape, batch_dims, ishape.size() - 1);
+  const int64_t batch_stride = SizeFromDim(dshape, batch_dims, dshape.size());
+  // Offset in elements of one step along each indexed dimension.
+  std::vector<int64_t> steps(ku);
+  for (size_t j = 0; j < ku; ++j) steps[j] = SizeFromDim(dshape, batch_dims + j + 1, dshape.size());
+
+  std::vector<int64_t> offsets(static_cast<size_t>(batches * tuples_per_batch));
+  for (int64_t t = 0; t < batches * tuples_per_batch; ++t) {
+    int64_t offset = (t / tuples_per_batch) * batch_stride;
+    for (size_t j = 0; j < ku; ++j) {
+      const int64_t dim = dshape[batch_dims + j];
+      int64_t index = indices[t * k + static_cast<int64_t>(j)];
+      if (!WrapIndex(index, dim)) return IndexOutOfRange(index, dim);
+      offset += index * steps[j];
+    }
+    offsets[static_cast<size_t>(t)] = offset;
+  }
+  return offsets;
+}
+
 // A 16-byte element (complex128) for byte-wise copies.
 struct alignas(16) Bytes16 {
   unsigned char bytes[16];

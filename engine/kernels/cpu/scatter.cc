@@ -98,20 +98,8 @@ class ScatterNDKernel final : public OpKernel {
     }
     KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
 
-    const int64_t tuples = SizeFromDim(ishape, 0, ishape.size() - 1);
     const int64_t slice = SizeFromDim(dshape, ku, dshape.size());
-    std::vector<int64_t> steps(ku);
-    for (size_t j = 0; j < ku; ++j) steps[j] = SizeFromDim(dshape, j + 1, dshape.size());
-    std::vector<int64_t> offsets(static_cast<size_t>(tuples));
-    for (int64_t t = 0; t < tuples; ++t) {
-      int64_t offset = 0;
-      for (size_t j = 0; j < ku; ++j) {
-        int64_t index = indices[t * k + static_cast<int64_t>(j)];
-        if (!WrapIndex(index, dshape[j])) return IndexOutOfRange(index, dshape[j]);
-        offset += index * steps[j];
-      }
-      offsets[static_cast<size_t>(t)] = offset;
-    }
+    KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> offsets, IndexTupleOffsets(dshape, ishape, indices, 0));
 
     Tensor& out = ctx.AllocateOutput(0, data.dtype(), dshape);
     return DispatchScatter(data.dtype(), reduction_, [&](auto tag, auto combine) {
