@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/norm_statistics.h"
 
 namespace kiln::cpu {
 namespace {
@@ -81,10 +82,8 @@ class LayerNormKernel final : public OpKernel {
     Shape stats_shape(shape.begin(), shape.begin() + axis);
     stats_shape.resize(shape.size(), 1);
     Tensor& y = ctx.AllocateOutput(0, x.dtype(), shape);
-    Tensor* mean_out = ctx.wants_output(1) ? &ctx.AllocateOutput(1, stats_type_, stats_shape) : nullptr;
-    Tensor* inv_std_out = ctx.wants_output(2) ? &ctx.AllocateOutput(2, stats_type_, stats_shape) : nullptr;
-
-    return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) -> Status {
+    std::vector<double> means(static_cast<size_t>(rows)), inv_stds(static_cast<size_t>(rows));
+    KILN_RETURN_IF_ERROR(DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* xp = x.data<T>();
       T* yp = y.data<T>();
@@ -109,21 +108,20 @@ class LayerNormKernel final : public OpKernel {
         } else {
           for (int64_t c = 0; c < cols; ++c) yr[c] = static_cast<T>((static_cast<C>(xr[c]) - mean) * inv_std * sp[c]);
         }
-        if (mean_out) KILN_RETURN_IF_ERROR(StoreStat(*mean_out, r, mean));
-        if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStat(*inv_std_out, r, inv_std));
+        means[static_cast<size_t>(r)] = static_cast<double>(mean);
+        inv_stds[static_cast<size_t>(r)] = static_cast<double>(inv_std);
       }
-      return Status::Ok();
-    });
+    }));
+    if (ctx.wants_output(1)) {
+      KILN_RETURN_IF_ERROR(StoreStatistics(ctx.AllocateOutput(1, stats_type_, stats_shape), means));
+    }
+    if (ctx.wants_output(2)) {
+      KILN_RETURN_IF_ERROR(StoreStatistics(ctx.AllocateOutput(2, stats_type_, stats_shape), inv_stds));
+    }
+    return Status::Ok();
   }
 
  private:
-  static Status StoreStat(Tensor& t, int64_t i, double v) {
-    return DispatchType<FloatTypes>(t.dtype(), [&](auto tag) {
-      using U = typename decltype(tag)::type;
-      t.data<U>()[i] = static_cast<U>(static_cast<ComputeType<U>>(v));
-    });
-  }
-
   int64_t axis_;
   float epsilon_;
   DataType stats_type_;
