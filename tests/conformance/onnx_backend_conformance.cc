@@ -123,11 +123,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!fs::is_directory(opt.data)) {
-    std::cerr << "kiln_conformance: test data folder '" << opt.data
-              << "' is missing; install Debian's libonnx-testdata (apt-get install libonnx-testdata)\n";
-    return 1;
-  }
+  if (!testing::HaveBackendTestData(opt.data, "kiln_conformance")) return 1;
   auto ranges = LoadExclusions(opt.exclusions);
   std::map<std::string, int> baseline;
   if (!opt.baseline.empty() && !opt.write_baseline) {

@@ -271,11 +271,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!fs::is_directory(opt.data)) {
-    std::cerr << "kiln_kernel_fuzz: test data folder '" << opt.data
-              << "' is missing; install Debian's libonnx-testdata (apt-get install libonnx-testdata)\n";
-    return 1;
-  }
+  if (!testing::HaveBackendTestData(opt.data, "kiln_kernel_fuzz")) return 1;
 
   const auto known = LoadKnownFailures(opt.known);
   auto start = std::chrono::steady_clock::now();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@
 namespace kiln::testing {
 
 inline constexpr const char* kBackendTestFolders[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
+
+// Whether the suite's folder `dir` exists; if not, says on stderr (as `tool`)
+// how to install it.
+inline bool HaveBackendTestData(const std::string& dir, const char* tool) {
+  if (std::filesystem::is_directory(dir)) return true;
+  std::cerr << tool << ": test data folder '" << dir
+            << "' is missing; install Debian's libonnx-testdata (apt-get install libonnx-testdata)\n";
+  return false;
+}
 
 // The bytes of a file; empty when it cannot be read.
 inline std::string ReadFileOrEmpty(const std::filesystem::path& p) {
