@@ -13,8 +13,8 @@ Result<std::unique_ptr<Session>> Session::Create(const std::string& path, const 
 }
 
 Result<std::unique_ptr<Session>> Session::Create(ir::Model model, const SessionOptions& options) {
-  (void)options;
   auto owned = std::make_unique<ir::Model>(std::move(model));
+  KILN_RETURN_IF_ERROR(passes::OptimizeModel(*owned, options.optimize).status());
   KILN_ASSIGN_OR_RETURN(auto plan, GraphPlan::Compile(owned->graph, owned->opset_imports, KernelRegistry::Cpu()));
   return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan)));
 }

@@ -12,12 +12,14 @@
 #include "engine/core/value.h"
 #include "engine/ir/graph.h"
 #include "engine/onnx/model_loader.h"
+#include "engine/passes/pass_manager.h"
 #include "engine/runtime/graph_plan.h"
 
 namespace kiln {
 
 struct SessionOptions {
   onnx_import::LoadOptions load;
+  passes::PassOptions optimize;  // graph passes run after import (all on by default)
 };
 
 class Session {

@@ -270,4 +270,32 @@ TEST_F(KilnCli, InspectListsUnsupportedOperators) {
   EXPECT_NE(r.out.find("tensor(float32)[d0,3]"), std::string::npos) << r.out;
 }
 
+// Z = X + Identity(C) for an initializer C, plus a Neg nobody reads.
+TEST_F(KilnCli, InspectOptimizedListsChangingPasses) {
+  ModelBuilder b;
+  b.Input("X", DataType::kFloat, {2, 3}).Initializer("C", {1, 2, 3, 4, 5, 6}, {2, 3});
+  b.Node("Identity", {"C"}, {"Y"}).Node("Add", {"X", "Y"}, {"Z"}).Node("Neg", {"X"}, {"unused"});
+  b.Output("Z", DataType::kFloat, {2, 3});
+  const std::string model = Save(b, "m.onnx");
+  auto r = Kiln("inspect --optimized " + model);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("operators (1 nodes)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 -> 1 nodes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("constant_folding, dead_code_elimination"), std::string::npos) << r.out;
+
+  auto kept = Kiln("inspect --optimized --disable-pass constant_folding --disable-pass dead_code_elimination " + model);
+  EXPECT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("passes that changed the graph: none"), std::string::npos) << kept.out;
+
+  WriteInput("X", Floats({2, 3}));
+  for (const char* flags : {"", " --no-opt"}) {
+    auto run = Kiln(RunArgs(model) + flags);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    auto z = kiln::io::ReadNpyFile((dir_ / "out" / "Z.npy").string());
+    ASSERT_TRUE(z.ok());
+    EXPECT_EQ(z->ToVector<float>(), (std::vector<float>{1, 3, 5, 7, 9, 11}));
+  }
+  EXPECT_EQ(Kiln(RunArgs(model) + " --disable-pass no_such_pass").exit_code, 2);
+}
+
 }  // namespace

@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 #include <map>
+#include <sstream>
 
 #include "engine/io/npy.h"
 #include "engine/io/value_files.h"
@@ -61,7 +63,9 @@ TEST_P(ReferenceModel, MatchesPyTorch) {
     const double bound = 1e-4 * std::max(1.0, max_ref);
     EXPECT_LE(max_err, bound) << GetParam() << " output '" << names[i].name << "': max abs error " << max_err
                               << " exceeds " << bound;
-    RecordProperty(names[i].name + "_max_abs_error", std::to_string(max_err));
+    std::ostringstream err;
+    err << std::scientific << std::setprecision(2) << max_err << " (bound " << bound << ")";
+    RecordProperty(names[i].name + "_max_abs_error", err.str());
   }
 }
 

@@ -26,6 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchArgs {
   std::string model;
+  SessionOptions session;
   int64_t batch = 1;
   int iterations = 100;
   int warmup = 10;
@@ -103,7 +104,7 @@ int Bench(const BenchArgs& args) {
   const bool progress = !args.json && isatty(STDERR_FILENO);
   if (progress) std::cerr << "loading " << args.model << " ..." << std::flush;
   auto load_start = Clock::now();
-  auto session = Session::Create(args.model);
+  auto session = Session::Create(args.model, args.session);
   const double load_ms = Millis(Clock::now() - load_start);
   if (progress) std::cerr << "\r\033[K";
   if (!session.ok()) return ReportError(session.status());
@@ -168,6 +169,7 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure load time, inference latency and throughput of a model");
   cmd->add_option("model", args->model, "ONNX model file")->required();
+  AddPassFlags(*cmd, args->session.optimize);
   cmd->add_option("--batch", args->batch, "Batch size used for the first dynamic dimension")->capture_default_str();
   cmd->add_option("--iterations", args->iterations, "Measured runs")->capture_default_str();
   cmd->add_option("--warmup", args->warmup, "Unmeasured runs first")->capture_default_str();

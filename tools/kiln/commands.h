@@ -12,6 +12,10 @@ namespace CLI {
 class App;
 }
 
+namespace kiln::passes {
+struct PassOptions;
+}
+
 namespace kiln::tools {
 
 // Exit statuses documented in the README.
@@ -25,6 +29,10 @@ enum ExitCode : int {
 // Prints "kiln: <message>" (first line: the one-line reason) and maps the
 // status code to an exit status.
 int ReportError(const Status& status);
+
+// Adds the graph-optimization flags --no-opt and --disable-pass NAME
+// (repeatable) to `cmd`; they fill `options`, which must outlive parsing.
+void AddPassFlags(CLI::App& cmd, passes::PassOptions& options);
 
 using CommandRunner = std::function<int()>;
 

@@ -11,6 +11,7 @@
 
 #include "engine/kernels/cpu/registry.h"
 #include "engine/onnx/model_loader.h"
+#include "engine/passes/pass_manager.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln::tools {
@@ -18,6 +19,8 @@ namespace {
 
 struct InspectArgs {
   std::string model;
+  bool optimized = false;
+  passes::PassOptions passes;
 };
 
 void CountOps(const ir::Graph& g, const ir::Model& m, std::map<std::string, int>& histogram,
@@ -51,6 +54,13 @@ int Inspect(const InspectArgs& args) {
   unchecked.run_checker = false;
   auto model = onnx_import::LoadModelFile(args.model, unchecked);
   if (!model.ok()) return ReportError(model.status());
+  const size_t imported_nodes = model->graph.nodes.size();
+  passes::PassReport report;
+  if (args.optimized) {
+    auto optimized = passes::OptimizeModel(*model, args.passes);
+    if (!optimized.ok()) return ReportError(optimized.status());
+    report = std::move(optimized).value();
+  }
   const ir::Model& m = *model;
   const ir::Graph& g = m.graph;
 
@@ -82,6 +92,12 @@ int Inspect(const InspectArgs& args) {
   for (const auto& kv : histogram) sorted.emplace_back(-kv.second, kv.first);
   std::sort(sorted.begin(), sorted.end());
   for (const auto& [neg, op] : sorted) std::cout << "  " << std::setw(6) << -neg << "  " << op << "\n";
+  if (args.optimized) {
+    std::string changed;
+    for (const auto& name : report.changed) changed += (changed.empty() ? "" : ", ") + name;
+    std::cout << "\noptimized:  " << imported_nodes << " -> " << g.nodes.size() << " nodes in the main graph\n"
+              << "passes that changed the graph: " << (changed.empty() ? "none" : changed) << "\n";
+  }
   Status checked = onnx_import::LoadModelFile(args.model).status();
   std::cout << "\nonnx checker: " << (checked.ok() ? std::string("ok") : checked.message()) << "\n";
   if (unsupported.empty()) {
@@ -99,6 +115,9 @@ CommandRunner RegisterInspectCommand(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model: opsets, inputs, outputs, operators, parameters");
   cmd->add_option("model", args->model, "ONNX model file")->required();
+  cmd->add_flag("--optimized", args->optimized,
+                "Describe the graph after Kiln's graph passes and list the passes that changed it");
+  AddPassFlags(*cmd, args->passes);
   return [args] { return Inspect(*args); };
 }
 

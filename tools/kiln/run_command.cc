@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 
 struct RunArgs {
   std::string model;
+  SessionOptions session;
   std::string inputs_dir;
   std::string outputs_dir;
   std::vector<std::string> input_files;  // NAME=FILE
@@ -44,7 +45,7 @@ int Run(const RunArgs& args) {
   std::string out_dir = args.outputs_dir;
   if (out_dir.empty()) return ReportError(Status::InvalidArgument("--outputs DIR (or --output-dir DIR) is required"));
 
-  auto session = Session::Create(args.model);
+  auto session = Session::Create(args.model, args.session);
   if (!session.ok()) return ReportError(session.status());
   const Session& s = **session;
 
@@ -114,6 +115,7 @@ CommandRunner RegisterRunCommand(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a model once on inputs from .npy files");
   cmd->add_option("model", args->model, "ONNX model file")->required();
+  AddPassFlags(*cmd, args->session.optimize);
   cmd->add_option("--inputs", args->inputs_dir, "Folder with one <input name>.npy per graph input");
   cmd->add_option("--outputs,--output-dir", args->outputs_dir, "Folder to write <output name>.npy files into");
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy, repeatable (instead of --inputs)");
