@@ -1,6 +1,5 @@
 // Compress: keeps the slices along `axis` (or the elements of the flattened
 // input when there is no axis) whose entry in the boolean condition is true.
-#include <algorithm>
 #include <optional>
 
 #include "engine/kernels/cpu/index_util.h"
