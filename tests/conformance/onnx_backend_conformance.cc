@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/io/file_bytes.h"
 #include "engine/onnx/tensor_proto.h"
 #include "engine/runtime/session.h"
+#include "tests/support/backend_test_data.h"
 #include "tests/support/child_process.h"
 #include "tests/support/value_compare.h"
 
@@ -26,8 +26,6 @@ namespace fs = std::filesystem;
 using namespace kiln;
 
 namespace {
-
-const char* kFolders[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
 
 // A random-number test: only dtype, shape and the value range are checked.
 struct RangeCheck {
@@ -44,11 +42,6 @@ struct Options {
   int timeout_s = 120;
 };
 
-std::string ReadFile(const fs::path& p) {
-  auto bytes = kiln::io::ReadFileBytes(p.string());
-  return bytes.ok() ? *bytes : std::string();
-}
-
 std::map<std::string, RangeCheck> LoadExclusions(const std::string& path) {
   std::map<std::string, RangeCheck> out;
   if (path.empty()) return out;
@@ -64,42 +57,25 @@ std::map<std::string, RangeCheck> LoadExclusions(const std::string& path) {
   return out;
 }
 
-std::vector<fs::path> SortedEntries(const fs::path& dir, const std::string& prefix) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
-  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) {
-    auto num = [](const fs::path& p) {
-      std::string s = p.stem().string();
-      return std::stoll(s.substr(s.find_last_of('_') + 1));
-    };
-    return num(a) < num(b);
-  });
-  return out;
-}
-
 // Runs one test case; returns "" on pass, else the reason.
 std::string RunTest(const fs::path& dir, const RangeCheck* range) {
   auto session = Session::Create((dir / "model.onnx").string());
   if (!session.ok()) return "load: " + session.status().ToString();
   const auto& graph = (*session)->model().graph;
   auto inputs = graph.RuntimeInputs();
-  for (const auto& set : SortedEntries(dir, "test_data_set_")) {
+  for (const auto& set : testing::NumberedEntries(dir, "test_data_set_")) {
+    std::vector<Value> values;
+    if (std::string why = testing::ReadTestInputs(set, inputs, values); !why.empty()) return why;
     std::map<std::string, Value> feeds;
-    auto input_files = SortedEntries(set, "input_");
-    for (size_t i = 0; i < input_files.size() && i < inputs.size(); ++i) {
-      auto v = onnx_import::ParseValue(ReadFile(input_files[i]), inputs[i]->type);
-      if (!v.ok()) return "input " + std::to_string(i) + ": " + v.status().ToString();
-      feeds[inputs[i]->name] = std::move(v).value();
-    }
+    for (size_t i = 0; i < values.size(); ++i) feeds[inputs[i]->name] = std::move(values[i]);
     auto outputs = (*session)->Run(feeds);
     if (!outputs.ok()) return "run: " + outputs.status().ToString();
-    auto output_files = SortedEntries(set, "output_");
+    auto output_files = testing::NumberedEntries(set, "output_");
     if (output_files.size() != outputs->size()) {
       return "expected " + std::to_string(output_files.size()) + " outputs, got " + std::to_string(outputs->size());
     }
     for (size_t i = 0; i < output_files.size(); ++i) {
-      auto expected = onnx_import::ParseValue(ReadFile(output_files[i]), graph.outputs[i].type);
+      auto expected = onnx_import::ParseValue(testing::ReadFileOrEmpty(output_files[i]), graph.outputs[i].type);
       if (!expected.ok()) return "expected output " + std::to_string(i) + ": " + expected.status().ToString();
       std::string diff;
       const Value& actual = (*outputs)[i];
@@ -147,11 +123,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!fs::is_directory(opt.data)) {
-    std::cerr << "kiln_conformance: test data folder '" << opt.data
-              << "' is missing; install Debian's libonnx-testdata (apt-get install libonnx-testdata)\n";
-    return 1;
-  }
+  if (!testing::HaveBackendTestData(opt.data, "kiln_conformance")) return 1;
   auto ranges = LoadExclusions(opt.exclusions);
   std::map<std::string, int> baseline;
   if (!opt.baseline.empty() && !opt.write_baseline) {
@@ -162,7 +134,7 @@ int main(int argc, char** argv) {
   }
 
   std::map<std::string, std::pair<int, int>> counts;  // folder -> (passed, total)
-  for (const char* folder : kFolders) {
+  for (const char* folder : testing::kBackendTestFolders) {
     fs::path root = fs::path(opt.data) / folder;
     if (!fs::is_directory(root)) continue;
     std::vector<fs::path> tests;

@@ -34,16 +34,14 @@
 #include <string>
 #include <vector>
 
-#include "engine/onnx/tensor_proto.h"
 #include "engine/runtime/session.h"
+#include "tests/support/backend_test_data.h"
 #include "tests/support/child_process.h"
 
 namespace fs = std::filesystem;
 using namespace kiln;
 
 namespace {
-
-const char* kFolders[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
 
 struct Options {
   std::string data = "/usr/share/libonnx-testdata/data";
@@ -83,23 +81,6 @@ void Rewrite(std::vector<Value>& feeds, size_t i, const std::function<void(Tenso
   Tensor copy = feeds[i].tensor().Clone();
   f(copy);
   feeds[i] = Value(copy);
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::vector<fs::path> SortedEntries(const fs::path& dir, const std::string& prefix) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path());
-  auto num = [](const fs::path& p) {
-    std::string s = p.stem().string();
-    return std::stoll(s.substr(s.find_last_of('_') + 1));
-  };
-  std::sort(out.begin(), out.end(), [&](const fs::path& a, const fs::path& b) { return num(a) < num(b); });
-  return out;
 }
 
 template <typename T>
@@ -244,15 +225,10 @@ std::string FuzzModel(const fs::path& dir, const std::string& name, const KnownF
   // Not loadable: nothing to fuzz (the conformance run reports why).
   if (!session.ok()) return "S\t\t\t" + session.status().ToString().substr(0, 200) + "\n";
   auto infos = (*session)->model().graph.RuntimeInputs();
-  auto sets = SortedEntries(dir, "test_data_set_");
+  auto sets = testing::NumberedEntries(dir, "test_data_set_");
   if (sets.empty()) return "S\t\t\tno test data\n";
-  auto input_files = SortedEntries(sets[0], "input_");
   std::vector<Value> base;
-  for (size_t i = 0; i < input_files.size() && i < infos.size(); ++i) {
-    auto v = onnx_import::ParseValue(ReadFile(input_files[i]), infos[i]->type);
-    if (!v.ok()) return "S\t\t\tinput " + std::to_string(i) + ": " + v.status().ToString() + "\n";
-    base.push_back(std::move(v).value());
-  }
+  if (std::string why = testing::ReadTestInputs(sets[0], infos, base); !why.empty()) return "S\t\t\t" + why + "\n";
   std::ostringstream report;
   for (const Variant& variant : MakeVariants(infos, base, opt.max_variants)) {
     testing::ChildLimits limits;
@@ -295,18 +271,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!fs::is_directory(opt.data)) {
-    std::cerr << "kiln_kernel_fuzz: test data folder '" << opt.data
-              << "' is missing; install Debian's libonnx-testdata (apt-get install libonnx-testdata)\n";
-    return 1;
-  }
+  if (!testing::HaveBackendTestData(opt.data, "kiln_kernel_fuzz")) return 1;
 
   const auto known = LoadKnownFailures(opt.known);
   auto start = std::chrono::steady_clock::now();
   int passed = 0, failed = 0, known_failed = 0, models = 0, skipped = 0;
   std::map<std::string, int> status_counts;  // how the passing runs ended
   std::vector<std::string> failures, known_failures;
-  for (const char* folder : kFolders) {
+  for (const char* folder : testing::kBackendTestFolders) {
     fs::path root = fs::path(opt.data) / folder;
     if (!fs::is_directory(root)) continue;
     std::vector<fs::path> tests;

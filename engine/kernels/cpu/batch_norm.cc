@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/norm_statistics.h"
 
 namespace kiln::cpu {
 namespace {
@@ -12,14 +13,6 @@ std::vector<double> ToDoubles(const Tensor& t) {
   std::vector<double> v(static_cast<size_t>(t.num_elements()));
   for (int64_t i = 0; i < t.num_elements(); ++i) v[static_cast<size_t>(i)] = t.GetDouble(i);
   return v;
-}
-
-Status StoreDoubles(Tensor& t, const std::vector<double>& v) {
-  return DispatchType<FloatTypes>(t.dtype(), [&](auto tag) {
-    using U = typename decltype(tag)::type;
-    U* p = t.data<U>();
-    for (size_t i = 0; i < v.size(); ++i) p[i] = static_cast<U>(static_cast<ComputeType<U>>(v[i]));
-  });
 }
 
 // Before opset 14, training mode is implied by asking for the statistics outputs.
@@ -71,7 +64,7 @@ class BatchNormKernel final : public OpKernel {
       for (int i = 1; i < 5; ++i) {
         if (!ctx.wants_output(i)) continue;
         const Tensor& like = ctx.input(i < 3 ? i + 2 : i);
-        KILN_RETURN_IF_ERROR(StoreDoubles(ctx.AllocateOutput(i, like.dtype(), {c}), *results[i - 1]));
+        KILN_RETURN_IF_ERROR(StoreStatistics(ctx.AllocateOutput(i, like.dtype(), {c}), *results[i - 1]));
       }
       mean = std::move(batch_mean);
       var = std::move(batch_var);

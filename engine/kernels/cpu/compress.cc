@@ -1,6 +1,5 @@
 // Compress: keeps the slices along `axis` (or the elements of the flattened
 // input when there is no axis) whose entry in the boolean condition is true.
-#include <algorithm>
 #include <optional>
 
 #include "engine/kernels/cpu/index_util.h"
@@ -51,17 +50,7 @@ class CompressKernel final : public OpKernel {
     }
 
     Tensor& out = ctx.AllocateOutput(0, input.dtype(), out_shape);
-    return DispatchByElementSize(input.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const T* src = input.data<T>();
-      T* dst = out.data<T>();
-      for (int64_t o = 0; o < outer; ++o) {
-        for (int64_t s : selected) {
-          std::copy_n(src + (o * axis_dim + s) * inner, inner, dst);
-          dst += inner;
-        }
-      }
-    });
+    return CopySlicesAlongAxis(input, outer, axis_dim, inner, selected, out);
   }
 
  private:

@@ -38,21 +38,9 @@ class GatherKernel final : public OpKernel {
 
     const int64_t outer = SizeFromDim(dshape, 0, axis_u);
     const int64_t inner = SizeFromDim(dshape, axis_u + 1, dshape.size());
-    const int64_t count = indices.size();
-    return DispatchByElementSize(data.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const T* src = data.data<T>();
-      T* dst = out.data<T>();
-      // One contiguous block of `inner` elements per (outer, index) pair; for
-      // axis 0 (embedding lookups) that is one block copy per index.
-      for (int64_t o = 0; o < outer; ++o) {
-        const T* src_outer = src + o * axis_dim * inner;
-        for (int64_t j = 0; j < count; ++j) {
-          std::copy_n(src_outer + wrapped[static_cast<size_t>(j)] * inner, inner, dst);
-          dst += inner;
-        }
-      }
-    });
+    // One contiguous block of `inner` elements per (outer, index) pair; for
+    // axis 0 (embedding lookups) that is one block copy per index.
+    return CopySlicesAlongAxis(data, outer, axis_dim, inner, wrapped, out);
   }
 
  private:
@@ -67,51 +55,14 @@ class GatherElementsKernel final : public OpKernel {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
     const Tensor& data = ctx.input(0);
-    const Tensor& indices_tensor = ctx.input(1);
-    const int rank = data.rank();
-    if (rank == 0) return ShapeError("data must have rank >= 1");
-    if (indices_tensor.rank() != rank) {
-      return ShapeError("indices rank " + std::to_string(indices_tensor.rank()) + " differs from data rank " +
-                        std::to_string(rank));
-    }
-    KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_, rank));
-    const Shape& ishape = indices_tensor.shape();
-    for (int d = 0; d < rank; ++d) {
-      if (d != axis && ishape[static_cast<size_t>(d)] > data.dim(d)) {
-        return ShapeError("indices shape " + ShapeToString(ishape) + " exceeds data shape " +
-                          ShapeToString(data.shape()) + " outside the axis");
-      }
-    }
-    KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
-    Tensor& out = ctx.AllocateOutput(0, data.dtype(), ishape);
-
-    const std::vector<int64_t> dstrides = StridesOf(data.shape());
-    const int64_t axis_dim = data.dim(static_cast<int>(axis));
-    const int64_t axis_stride = dstrides[static_cast<size_t>(axis)];
-    return DispatchByElementSize(data.dtype(), [&](auto tag) -> Status {
+    const Tensor& indices = ctx.input(1);
+    KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> offsets, ElementOffsetsAlongAxis(data.shape(), indices, axis_));
+    Tensor& out = ctx.AllocateOutput(0, data.dtype(), indices.shape());
+    return DispatchByElementSize(data.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* src = data.data<T>();
       T* dst = out.data<T>();
-      // Walk the indices in row-major order, tracking the data offset of the
-      // current position with the axis coordinate left out.
-      std::vector<int64_t> coord(static_cast<size_t>(rank), 0);
-      int64_t base = 0;
-      for (int64_t i = 0; i < indices.size(); ++i) {
-        int64_t index = indices[i];
-        if (!WrapIndex(index, axis_dim)) return IndexOutOfRange(indices[i], axis_dim);
-        dst[i] = src[base + index * axis_stride];
-        for (int d = rank - 1; d >= 0; --d) {
-          const auto du = static_cast<size_t>(d);
-          const int64_t step = d == axis ? 0 : dstrides[du];
-          if (++coord[du] < ishape[du]) {
-            base += step;
-            break;
-          }
-          base -= step * (coord[du] - 1);
-          coord[du] = 0;
-        }
-      }
-      return Status::Ok();
+      for (size_t i = 0; i < offsets.size(); ++i) dst[i] = src[offsets[i]];
     });
   }
 
@@ -152,25 +103,8 @@ class GatherNDKernel final : public OpKernel {
     Shape out_shape(ishape.begin(), ishape.end() - 1);
     out_shape.insert(out_shape.end(), dshape.begin() + b + k, dshape.end());
 
-    const int64_t batches = SizeFromDim(dshape, 0, bu);
-    const int64_t tuples_per_batch = SizeFromDim(ishape, bu, ishape.size() - 1);
     const int64_t slice = SizeFromDim(dshape, bu + ku, dshape.size());
-    const int64_t batch_stride = SizeFromDim(dshape, bu, dshape.size());
-    // Offset in elements of one step along each indexed dimension.
-    std::vector<int64_t> steps(ku);
-    for (size_t j = 0; j < ku; ++j) steps[j] = SizeFromDim(dshape, bu + j + 1, dshape.size());
-
-    std::vector<int64_t> offsets(static_cast<size_t>(batches * tuples_per_batch));
-    for (int64_t t = 0; t < batches * tuples_per_batch; ++t) {
-      int64_t offset = (t / tuples_per_batch) * batch_stride;
-      for (size_t j = 0; j < ku; ++j) {
-        const int64_t dim = dshape[bu + j];
-        int64_t index = indices[t * k + static_cast<int64_t>(j)];
-        if (!WrapIndex(index, dim)) return IndexOutOfRange(index, dim);
-        offset += index * steps[j];
-      }
-      offsets[static_cast<size_t>(t)] = offset;
-    }
+    KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> offsets, IndexTupleOffsets(dshape, ishape, indices, bu));
 
     Tensor& out = ctx.AllocateOutput(0, data.dtype(), out_shape);
     return DispatchByElementSize(data.dtype(), [&](auto tag) {

@@ -10,20 +10,43 @@
 namespace kiln::cpu {
 namespace {
 
-// Resolves the axis along which a 1-D scale applies: returns (count, inner) so
-// element e uses parameter (e / inner) % count; count 1 for per-tensor.
-Result<std::pair<int64_t, int64_t>> ParameterLayout(const Tensor& x, const Tensor& scale, int64_t axis) {
-  if (scale.num_elements() == 1 && scale.rank() <= 1) return std::make_pair(int64_t{1}, int64_t{1});
-  if (scale.rank() != 1) {
-    return Status::InvalidArgument("scale must be a scalar or 1-D, got shape " + ShapeToString(scale.shape()));
+// The scale (input 1) and zero point (input 2, optional) of
+// (De)QuantizeLinear, per tensor or along an axis of x (input 0): element e
+// of x uses scales[c] and zero_points[c] with c = Channel(e).
+struct QuantParams {
+  int64_t count = 1;  // number of (scale, zero point) pairs
+  int64_t inner = 1;  // elements of x per step along the axis
+  std::vector<float> scales;
+  std::vector<int32_t> zero_points;
+
+  size_t Channel(int64_t e) const { return static_cast<size_t>((e / inner) % count); }
+};
+
+// Requires inputs 0 and 1 and reads the parameters; `scale_name` and
+// `zero_point_name` name inputs 1 and 2 in errors.
+Result<QuantParams> ReadQuantParams(const KernelContext& ctx, int64_t axis, const char* scale_name,
+                                    const char* zero_point_name) {
+  KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+  KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+  const Tensor& x = ctx.input(0);
+  const Tensor& scale = ctx.input(1);
+  QuantParams params;
+  if (scale.num_elements() != 1 || scale.rank() > 1) {
+    if (scale.rank() != 1) {
+      return Status::InvalidArgument("scale must be a scalar or 1-D, got shape " + ShapeToString(scale.shape()));
+    }
+    KILN_ASSIGN_OR_RETURN(int64_t ax, NormalizeAxis(axis, x.rank()));
+    if (x.dim(static_cast<int>(ax)) != scale.num_elements()) {
+      return Status::InvalidArgument("scale has " + std::to_string(scale.num_elements()) + " elements but axis " +
+                                     std::to_string(ax) + " of the input has " +
+                                     std::to_string(x.dim(static_cast<int>(ax))));
+    }
+    params.count = scale.num_elements();
+    params.inner = SizeFromDim(x.shape(), static_cast<size_t>(ax) + 1, x.shape().size());
   }
-  KILN_ASSIGN_OR_RETURN(int64_t ax, NormalizeAxis(axis, x.rank()));
-  if (x.dim(static_cast<int>(ax)) != scale.num_elements()) {
-    return Status::InvalidArgument("scale has " + std::to_string(scale.num_elements()) + " elements but axis " +
-                                   std::to_string(ax) + " of the input has " +
-                                   std::to_string(x.dim(static_cast<int>(ax))));
-  }
-  return std::make_pair(scale.num_elements(), SizeFromDim(x.shape(), static_cast<size_t>(ax) + 1, x.shape().size()));
+  KILN_ASSIGN_OR_RETURN(params.scales, ReadPerChannel<float>(ctx, 1, params.count, scale_name));
+  KILN_ASSIGN_OR_RETURN(params.zero_points, ReadPerChannel<int32_t>(ctx, 2, params.count, zero_point_name));
+  return params;
 }
 
 class QuantizeLinearKernel final : public OpKernel {
@@ -31,15 +54,9 @@ class QuantizeLinearKernel final : public OpKernel {
   explicit QuantizeLinearKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 1)) {}
 
   Status Compute(KernelContext& ctx) const override {
-    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
-    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    KILN_ASSIGN_OR_RETURN(const QuantParams params, ReadQuantParams(ctx, axis_, "y_scale", "y_zero_point"));
     const Tensor& x = ctx.input(0);
-    const Tensor& scale = ctx.input(1);
-    KILN_ASSIGN_OR_RETURN(auto layout, ParameterLayout(x, scale, axis_));
-    const auto [count, inner] = layout;
     const DataType out_type = ctx.has_input(2) ? ctx.input(2).dtype() : DataType::kUInt8;
-    KILN_ASSIGN_OR_RETURN(std::vector<float> scales, ReadPerChannel<float>(ctx, 1, count, "y_scale"));
-    KILN_ASSIGN_OR_RETURN(std::vector<int32_t> zps, ReadPerChannel<int32_t>(ctx, 2, count, "y_zero_point"));
     Tensor& y = ctx.AllocateOutput(0, out_type, x.shape());
     return DispatchType<QuantTypes>(out_type, [&](auto qtag) -> Status {
       using Q = typename decltype(qtag)::type;
@@ -49,8 +66,9 @@ class QuantizeLinearKernel final : public OpKernel {
         const T* px = x.data<T>();
         const int64_t n = x.num_elements();
         for (int64_t e = 0; e < n; ++e) {
-          const size_t c = static_cast<size_t>((e / inner) % count);
-          py[e] = SaturateRound<Q>(std::nearbyint(static_cast<float>(px[e]) / scales[c]) + static_cast<float>(zps[c]));
+          const size_t c = params.Channel(e);
+          py[e] = SaturateRound<Q>(std::nearbyint(static_cast<float>(px[e]) / params.scales[c]) +
+                                   static_cast<float>(params.zero_points[c]));
         }
       });
     });
@@ -65,15 +83,9 @@ class DequantizeLinearKernel final : public OpKernel {
   explicit DequantizeLinearKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 1)) {}
 
   Status Compute(KernelContext& ctx) const override {
-    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
-    KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
+    KILN_ASSIGN_OR_RETURN(const QuantParams params, ReadQuantParams(ctx, axis_, "x_scale", "x_zero_point"));
     const Tensor& x = ctx.input(0);
-    const Tensor& scale = ctx.input(1);
-    KILN_ASSIGN_OR_RETURN(auto layout, ParameterLayout(x, scale, axis_));
-    const auto [count, inner] = layout;
-    KILN_ASSIGN_OR_RETURN(std::vector<float> scales, ReadPerChannel<float>(ctx, 1, count, "x_scale"));
-    KILN_ASSIGN_OR_RETURN(std::vector<int32_t> zps, ReadPerChannel<int32_t>(ctx, 2, count, "x_zero_point"));
-    const DataType out_type = scale.dtype();
+    const DataType out_type = ctx.input(1).dtype();
     Tensor& y = ctx.AllocateOutput(0, out_type, x.shape());
     return DispatchType<TypeList<float, Float16, BFloat16>>(out_type, [&](auto otag) -> Status {
       using O = typename decltype(otag)::type;
@@ -83,8 +95,9 @@ class DequantizeLinearKernel final : public OpKernel {
         const T* px = x.data<T>();
         const int64_t n = x.num_elements();
         for (int64_t e = 0; e < n; ++e) {
-          const size_t c = static_cast<size_t>((e / inner) % count);
-          py[e] = static_cast<O>(static_cast<float>(static_cast<int32_t>(px[e]) - zps[c]) * scales[c]);
+          const size_t c = params.Channel(e);
+          py[e] = static_cast<O>(static_cast<float>(static_cast<int32_t>(px[e]) - params.zero_points[c]) *
+                                 params.scales[c]);
         }
       });
     });

@@ -28,7 +28,7 @@ class ReverseSequenceKernel final : public OpKernel {
                                        " is outside [0, " + std::to_string(max_len) + "]");
       }
     }
-    const std::vector<int64_t> strides = StridesOf(input.shape());
+    const std::vector<int64_t> strides = ContiguousStrides(input.shape());
     const int64_t time_stride = strides[static_cast<size_t>(time_axis_)];
     const int64_t batch_stride = strides[static_cast<size_t>(batch_axis_)];
     const int64_t inner = SizeFromDim(input.shape(), 2, input.shape().size());  // the dims after time and batch

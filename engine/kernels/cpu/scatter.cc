@@ -47,50 +47,14 @@ class ScatterElementsKernel final : public OpKernel {
     const Tensor& data = ctx.input(0);
     const Tensor& indices_tensor = ctx.input(1);
     const Tensor& updates = ctx.input(2);
-    const int rank = data.rank();
-    if (rank == 0) return ShapeError("data must have rank >= 1");
     if (indices_tensor.shape() != updates.shape()) {
       return ShapeError("indices shape " + ShapeToString(indices_tensor.shape()) + " differs from updates shape " +
                         ShapeToString(updates.shape()));
     }
     if (updates.dtype() != data.dtype()) return Status::InvalidArgument("updates and data types differ");
-    if (indices_tensor.rank() != rank) {
-      return ShapeError("indices rank " + std::to_string(indices_tensor.rank()) + " differs from data rank " +
-                        std::to_string(rank));
-    }
-    KILN_ASSIGN_OR_RETURN(const int64_t axis, NormalizeAxis(axis_, rank));
-    const Shape& ishape = indices_tensor.shape();
-    for (int d = 0; d < rank; ++d) {
-      if (d != axis && ishape[static_cast<size_t>(d)] > data.dim(d)) {
-        return ShapeError("indices shape " + ShapeToString(ishape) + " exceeds data shape " +
-                          ShapeToString(data.shape()) + " outside the axis");
-      }
-    }
-    KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
-
-    const std::vector<int64_t> dstrides = StridesOf(data.shape());
-    const int64_t axis_dim = data.dim(static_cast<int>(axis));
-    const int64_t axis_stride = dstrides[static_cast<size_t>(axis)];
     // Destination offset of every update, validated before anything is written.
-    std::vector<int64_t> targets(static_cast<size_t>(indices.size()));
-    std::vector<int64_t> coord(static_cast<size_t>(rank), 0);
-    int64_t base = 0;
-    for (int64_t i = 0; i < indices.size(); ++i) {
-      int64_t index = indices[i];
-      if (!WrapIndex(index, axis_dim)) return IndexOutOfRange(indices[i], axis_dim);
-      targets[static_cast<size_t>(i)] = base + index * axis_stride;
-      for (int d = rank - 1; d >= 0; --d) {
-        const auto du = static_cast<size_t>(d);
-        const int64_t step = d == axis ? 0 : dstrides[du];
-        if (++coord[du] < ishape[du]) {
-          base += step;
-          break;
-        }
-        base -= step * (coord[du] - 1);
-        coord[du] = 0;
-      }
-    }
-
+    KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> targets,
+                          ElementOffsetsAlongAxis(data.shape(), indices_tensor, axis_));
     Tensor& out = ctx.AllocateOutput(0, data.dtype(), data.shape());
     return DispatchScatter(data.dtype(), reduction_, [&](auto tag, auto combine) {
       using T = typename decltype(tag)::type;
@@ -134,20 +98,8 @@ class ScatterNDKernel final : public OpKernel {
     }
     KILN_ASSIGN_OR_RETURN(const IndexView indices, IndexView::From(indices_tensor, "indices"));
 
-    const int64_t tuples = SizeFromDim(ishape, 0, ishape.size() - 1);
     const int64_t slice = SizeFromDim(dshape, ku, dshape.size());
-    std::vector<int64_t> steps(ku);
-    for (size_t j = 0; j < ku; ++j) steps[j] = SizeFromDim(dshape, j + 1, dshape.size());
-    std::vector<int64_t> offsets(static_cast<size_t>(tuples));
-    for (int64_t t = 0; t < tuples; ++t) {
-      int64_t offset = 0;
-      for (size_t j = 0; j < ku; ++j) {
-        int64_t index = indices[t * k + static_cast<int64_t>(j)];
-        if (!WrapIndex(index, dshape[j])) return IndexOutOfRange(index, dshape[j]);
-        offset += index * steps[j];
-      }
-      offsets[static_cast<size_t>(t)] = offset;
-    }
+    KILN_ASSIGN_OR_RETURN(const std::vector<int64_t> offsets, IndexTupleOffsets(dshape, ishape, indices, 0));
 
     Tensor& out = ctx.AllocateOutput(0, data.dtype(), dshape);
     return DispatchScatter(data.dtype(), reduction_, [&](auto tag, auto combine) {

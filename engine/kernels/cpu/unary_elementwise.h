@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "engine/kernels/cpu/kernel_util.h"
@@ -20,8 +21,8 @@ void MapElements(const Tensor& in, Tensor& out, Op op) {
 }
 
 // A kernel computing Y = f(X) elementwise for the element types in `Types`;
-// Y has X's type and shape.
-template <typename Types, typename F>
+// Y has X's shape, and X's type or bool when kBoolResult (predicates).
+template <typename Types, bool kBoolResult, typename F>
 class UnaryKernel final : public OpKernel {
  public:
   explicit UnaryKernel(F f) : f_(std::move(f)) {}
@@ -29,11 +30,12 @@ class UnaryKernel final : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor x = ctx.input(0);
-    Tensor& y = ctx.AllocateOutput(0, x.dtype(), x.shape());
+    Tensor& y = ctx.AllocateOutput(0, kBoolResult ? DataType::kBool : x.dtype(), x.shape());
     return DispatchType<Types>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = ComputeType<T>;
-      MapElements<T, T>(x, y, [this](T v) { return static_cast<T>(f_(static_cast<C>(v))); });
+      using TO = std::conditional_t<kBoolResult, bool, T>;
+      MapElements<T, TO>(x, y, [this](T v) { return static_cast<TO>(f_(static_cast<C>(v))); });
     });
   }
 
@@ -41,9 +43,9 @@ class UnaryKernel final : public OpKernel {
   F f_;
 };
 
-template <typename Types, typename F>
+template <typename Types, bool kBoolResult = false, typename F>
 Result<std::unique_ptr<OpKernel>> MakeUnaryKernel(F f) {
-  return std::unique_ptr<OpKernel>(new UnaryKernel<Types, F>(std::move(f)));
+  return std::unique_ptr<OpKernel>(new UnaryKernel<Types, kBoolResult, F>(std::move(f)));
 }
 
 // Float types plus the signed integers: for operators such as Abs, Neg, Sign.

@@ -7,35 +7,6 @@
 #include "engine/kernels/cpu/unary_elementwise.h"
 
 namespace kiln::cpu {
-namespace {
-
-// Y (bool) = pred(X) for floating-point X.
-template <typename Pred>
-class FloatPredicateKernel final : public OpKernel {
- public:
-  explicit FloatPredicateKernel(Pred pred) : pred_(std::move(pred)) {}
-
-  Status Compute(KernelContext& ctx) const override {
-    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
-    const Tensor x = ctx.input(0);
-    Tensor& y = ctx.AllocateOutput(0, DataType::kBool, x.shape());
-    return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      using C = ComputeType<T>;
-      MapElements<T, bool>(x, y, [this](T v) { return pred_(static_cast<C>(v)); });
-    });
-  }
-
- private:
-  Pred pred_;
-};
-
-template <typename Pred>
-Result<std::unique_ptr<OpKernel>> MakePredicateKernel(Pred pred) {
-  return std::unique_ptr<OpKernel>(new FloatPredicateKernel<Pred>(std::move(pred)));
-}
-
-}  // namespace
 
 Result<std::unique_ptr<OpKernel>> MakeAbs(const KernelInit&) {
   return MakeUnaryKernel<AllNumericTypes>([](auto x) {
@@ -148,13 +119,13 @@ Result<std::unique_ptr<OpKernel>> MakeAtanh(const KernelInit&) {
 Result<std::unique_ptr<OpKernel>> MakeIsInf(const KernelInit& init) {
   const bool detect_negative = init.node.GetInt("detect_negative", 1) != 0;
   const bool detect_positive = init.node.GetInt("detect_positive", 1) != 0;
-  return MakePredicateKernel([detect_negative, detect_positive](auto x) {
+  return MakeUnaryKernel<FloatTypes, true>([detect_negative, detect_positive](auto x) {
     return std::isinf(x) && (x > 0 ? detect_positive : detect_negative);
   });
 }
 
 Result<std::unique_ptr<OpKernel>> MakeIsNaN(const KernelInit&) {
-  return MakePredicateKernel([](auto x) { return std::isnan(x); });
+  return MakeUnaryKernel<FloatTypes, true>([](auto x) { return std::isnan(x); });
 }
 
 }  // namespace kiln::cpu

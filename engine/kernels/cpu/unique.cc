@@ -101,17 +101,7 @@ class UniqueKernel final : public OpKernel {
       y_shape[axis] = unique_count;
     }
     Tensor y = Tensor::Allocate(input.dtype(), y_shape);
-    KILN_RETURN_IF_ERROR(DispatchByElementSize(input.dtype(), [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const T* src = input.data<T>();
-      T* dst = y.data<T>();
-      for (int64_t o = 0; o < outer; ++o) {
-        for (int64_t f : first) {
-          std::copy_n(src + (o * slices + f) * inner, inner, dst);
-          dst += inner;
-        }
-      }
-    }));
+    KILN_RETURN_IF_ERROR(CopySlicesAlongAxis(input, outer, slices, inner, first, y));
     ctx.SetOutput(0, Value(std::move(y)));
     ctx.SetOutput(1, Value(Tensor::FromVector<int64_t>({unique_count}, first)));
     ctx.SetOutput(2, Value(Tensor::FromVector<int64_t>({slices}, inverse)));
