@@ -25,14 +25,8 @@ class ConvKernel final : public OpKernel {
     const Tensor& w = ctx.input(1);
     if (x.dtype() != w.dtype()) return Status::InvalidArgument("X and W have different data types");
     KILN_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryFor(attrs_, x.shape(), w.shape()));
+    KILN_RETURN_IF_ERROR(CheckConvBias(ctx, x, g.out_channels));
     const bool has_bias = ctx.has_input(2);
-    if (has_bias) {
-      const Tensor& b = ctx.input(2);
-      if (b.dtype() != x.dtype() || b.num_elements() != g.out_channels) {
-        return Status::InvalidArgument("bias must have " + std::to_string(g.out_channels) +
-                                       " elements of the input type, got shape " + ShapeToString(b.shape()));
-      }
-    }
     Tensor& y = ctx.AllocateOutput(0, x.dtype(), ConvOutputShape(g));
     if (y.num_elements() == 0) return Status::Ok();
     return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {

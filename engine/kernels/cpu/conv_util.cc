@@ -165,4 +165,14 @@ Result<ConvGeometry> ConvTransposeGeometryFor(const ConvAttributes& attrs, const
   return g;
 }
 
+Status CheckConvBias(const KernelContext& ctx, const Tensor& x, int64_t out_channels) {
+  if (!ctx.has_input(2)) return Status::Ok();
+  const Tensor& b = ctx.input(2);
+  if (b.dtype() != x.dtype() || b.num_elements() != out_channels) {
+    return Status::InvalidArgument("bias must have " + std::to_string(out_channels) +
+                                   " elements of the input type, got shape " + ShapeToString(b.shape()));
+  }
+  return Status::Ok();
+}
+
 }  // namespace kiln::cpu

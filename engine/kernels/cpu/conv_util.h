@@ -57,6 +57,10 @@ Result<ConvGeometry> ConvGeometryFor(const ConvAttributes& attrs, const Shape& x
 // ConvTranspose: X [N, C, D...], W [C, M/group, K...] -> Y [N, M, image...].
 Result<ConvGeometry> ConvTransposeGeometryFor(const ConvAttributes& attrs, const Shape& x, const Shape& w);
 
+// Checks the optional bias input (index 2) of Conv/ConvTranspose against X's
+// type and the output channel count; ok when there is no bias.
+Status CheckConvBias(const KernelContext& ctx, const Tensor& x, int64_t out_channels);
+
 // col[(c * kernel_size + kpos) * grid_size + gpos] = image sample for channel c
 // (of `channels`), kernel offset kpos at grid position gpos; `pad_value` where
 // the sample falls outside the image.
