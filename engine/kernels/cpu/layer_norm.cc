@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/norm_statistics.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
@@ -126,23 +127,19 @@ class LayerNormKernel final : public OpKernel {
                     });
         return Status::Ok();
       }
+      std::vector<double> means(static_cast<size_t>(rows)), inv_stds(static_cast<size_t>(rows));
       for (int64_t r = 0; r < rows; ++r) {
         const RowStats stats = normalize_row(r);
-        if (mean_out) KILN_RETURN_IF_ERROR(StoreStat(*mean_out, r, stats.mean));
-        if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStat(*inv_std_out, r, stats.inv_std));
+        means[static_cast<size_t>(r)] = static_cast<double>(stats.mean);
+        inv_stds[static_cast<size_t>(r)] = static_cast<double>(stats.inv_std);
       }
+      if (mean_out) KILN_RETURN_IF_ERROR(StoreStatistics(*mean_out, means));
+      if (inv_std_out) KILN_RETURN_IF_ERROR(StoreStatistics(*inv_std_out, inv_stds));
       return Status::Ok();
     });
   }
 
  private:
-  static Status StoreStat(Tensor& t, int64_t i, double v) {
-    return DispatchType<FloatTypes>(t.dtype(), [&](auto tag) {
-      using U = typename decltype(tag)::type;
-      t.data<U>()[i] = static_cast<U>(static_cast<ComputeType<U>>(v));
-    });
-  }
-
   int64_t axis_;
   float epsilon_;
   DataType stats_type_;
