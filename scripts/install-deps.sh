@@ -12,17 +12,21 @@ packages=(
   g++ cmake make pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
   libcli11-dev
+  libdnnl-dev
+  libgrpc++-dev protobuf-compiler-grpc
+  libboost-dev rapidjson-dev libspdlog-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev
   libonnx-testdata
-  python3 python3-numpy python3-torch python3-torchvision
+  python3 python3-numpy python3-torch python3-torchvision python3-sklearn
 )
 # Node.js runs ONNX Runtime (npm's onnxruntime-node) for the comparison; any
 # node >= 18 with npm will do, so Debian's is installed only when none is there.
 bench_packages=(
   python3 python3-numpy python3-torch python3-torchvision
-  python3-matplotlib
+  python3-matplotlib python3-sklearn
+  libbenchmark-dev
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then bench_packages+=(nodejs npm); fi
 case "${1:-}" in
