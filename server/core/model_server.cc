@@ -469,6 +469,16 @@ void ModelServer::Infer(InferRequest request, InferCallback done) {
     return;
   }
   std::shared_ptr<ModelVersion> version = std::move(*found);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    // --log-verbose: one line per request when it is answered.
+    done = [inner = std::move(done), model = request.model_name, v = version->version_string(), id = request.id,
+            arrival](Result<InferResponse> result) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - arrival);
+      spdlog::debug("infer model='{}' version={} id='{}' status={} {}us", model, v, id,
+                    result.ok() ? "OK" : StatusCodeName(result.status().code()), us.count());
+      inner(std::move(result));
+    };
+  }
   version->Infer(std::move(request), arrival, std::move(done));
 }
 

@@ -424,3 +424,35 @@ model_warmup [ { name: "short" batch_size: 1
 
 }  // namespace
 }  // namespace kiln::server
+
+namespace kiln::server {
+namespace {
+
+// The checked-in example repository loads completely and answers.
+TEST(ExampleRepositoryTest, EveryExampleModelServes) {
+  ServerFixture f;
+  auto server = f.Start({std::string(KILN_SOURCE_DIR) + "/examples/model_repository"});
+  ASSERT_TRUE(server);
+  EXPECT_TRUE(server->IsReady());
+  for (const char* model : {"simple", "simple_auto"}) {
+    auto response = InferSync(*server, SimpleRequest(model, "", 3));
+    ASSERT_TRUE(response.ok()) << model << ": " << response.status().message();
+    EXPECT_EQ(FindOutput(*response, "OUTPUT0")->tensor.ToVector<int32_t>()[17], 18) << model;
+  }
+  EXPECT_EQ((*server->GetModelConfig("simple", ""))->max_batch_size(), 8);
+  EXPECT_EQ((*server->GetModelConfig("simple_auto", ""))->max_batch_size(), 4);
+
+  InferRequest request;
+  request.model_name = "tiny_classifier";
+  request.inputs.push_back({"features", Tensor::FromVector<float>({1, 16}, std::vector<float>(16, 0.5f)), {}});
+  request.outputs.push_back({"probabilities", 1, {}});
+  auto response = InferSync(*server, std::move(request));
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  const std::string top = response->outputs[0].tensor.data<std::string>()[0];
+  EXPECT_TRUE(top.find(":apple") != std::string::npos || top.find(":banana") != std::string::npos ||
+              top.find(":cherry") != std::string::npos || top.find(":date") != std::string::npos)
+      << top;
+}
+
+}  // namespace
+}  // namespace kiln::server
