@@ -116,9 +116,10 @@ void ModelServer::SetState(const std::string& name, const std::string& state, co
 Status ModelServer::LoadOrReload(const std::string& name,
                                  const std::optional<inference::ModelConfig>& config_override) {
   auto fail = [&](const Status& status) {
-    spdlog::error("failed to load model '{}': {}", name, status.message());
     std::lock_guard<std::mutex> lock(mutex_);
     auto& entry = models_[name];
+    // A poll meets the same broken config again and again: log it once.
+    if (entry.reason != status.message()) spdlog::error("failed to load model '{}': {}", name, status.message());
     entry.reason = status.message();
     entry.state = entry.versions.empty() ? "UNAVAILABLE" : "READY";
     return status;
@@ -193,7 +194,7 @@ Status ModelServer::LoadOrReload(const std::string& name,
     if (kept.empty() && loaded_now.empty()) {
       // Nothing of the wanted set could load: keep serving what serves now.
       entry.state = entry.versions.empty() ? "UNAVAILABLE" : "READY";
-      entry.reason = first_error.message();
+      if (!first_error.ok()) entry.reason = first_error.message();  // else: the failure seen before stands
       return first_error;
     }
     std::map<int64_t, std::shared_ptr<ModelVersion>> next = kept;
@@ -206,7 +207,7 @@ Status ModelServer::LoadOrReload(const std::string& name,
     entry.fingerprints.clear();
     for (const auto& [v, version] : entry.versions) entry.fingerprints[v] = fingerprints[v];
     entry.state = "READY";
-    entry.reason = first_error.message();
+    if (!first_error.ok() || failed.empty()) entry.reason = first_error.message();
   }
   for (auto& version : retired) {
     spdlog::info("unloading model '{}' version {}", name, version->version());

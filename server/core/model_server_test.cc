@@ -303,6 +303,10 @@ TEST(ModelServerTest, PollRollsOutAndBackWhileRequestsAreInFlight) {
   ASSERT_TRUE(after_broken.ok());
   EXPECT_EQ(after_broken->model_version, "2");
   EXPECT_TRUE(server->IsReady());
+  EXPECT_TRUE(server->PollRepository().ok());  // the same broken files are not retried
+  bool reason_kept = false;
+  for (const auto& e : server->GetRepositoryIndex(false)) reason_kept |= e.name == "simple" && e.version == "2";
+  EXPECT_TRUE(reason_kept);
 
   // Removing the newer folders rolls back to version 1.
   repo.RemoveVersion("simple", 3);
