@@ -120,12 +120,10 @@ void ModelVersion::Infer(InferRequest request, std::chrono::steady_clock::time_p
   scheduled->timeout_us = request.timeout_us;
   scheduled->arrival = arrival;
   scheduled->done = [shared = shared_, outputs = std::move(prepared->outputs), id = std::move(request.id),
-                     done = std::move(done), arrival](Result<std::map<std::string, Tensor>> result,
+                     done = std::move(done)](Result<std::map<std::string, Tensor>> result,
                                                       const RequestTimings&) {
     if (!result.ok()) {
-      // Overload rejections are counted by the scheduler itself.
-      if (result.status().code() != StatusCode::kResourceExhausted) shared->stats->RecordFailure(NsSince(arrival));
-      done(result.status());
+      done(result.status());  // the scheduler has counted it (failure or rejection)
       return;
     }
     InferResponse response;

@@ -20,6 +20,7 @@
 #include "server/core/logging.h"
 #include "server/core/model_server.h"
 #include "server/core/repository_poller.h"
+#include "server/grpc/grpc_server.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln::tools {
@@ -44,14 +45,20 @@ struct ServeArgs {
 class Frontends {
  public:
   Status Start(const ServeArgs& args, server::InferenceService& service) {
-    // Hook point: HTTP (--http-port), gRPC (--grpc-port) and metrics
-    // (--metrics-port) servers are created here from server/http,
-    // server/grpc and server/metrics, in that order.
-    (void)args;
-    (void)service;
+    server::GrpcServerOptions grpc_options;
+    grpc_options.port = args.grpc_port;
+    KILN_ASSIGN_OR_RETURN(grpc_, server::GrpcServer::Create(grpc_options, service));
+    spdlog::info("gRPC service listening on port {}", grpc_->port());
+    // Hook point: the HTTP/REST (--http-port) and metrics (--metrics-port)
+    // servers start here once server/http and server/metrics are merged.
     return Status::Ok();
   }
-  void Stop() {}
+  void Stop(std::chrono::milliseconds grace) {
+    if (grpc_) grpc_->Stop(grace);
+  }
+
+ private:
+  std::unique_ptr<server::GrpcServer> grpc_;
 };
 
 int Serve(const ServeArgs& args) {
@@ -71,6 +78,10 @@ int Serve(const ServeArgs& args) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  // A shell starts background jobs with SIGINT ignored; an ignored signal is
+  // discarded even while blocked, so restore the default first.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // inherited by every thread started below
 
   server::ModelServerOptions options;
@@ -100,7 +111,7 @@ int Serve(const ServeArgs& args) {
   service.BeginShutdown();
   poller.reset();
   auto drained = std::async(std::launch::async, [&] {
-    frontends.Stop();
+    frontends.Stop(std::chrono::seconds(args.exit_timeout_secs));
     service.Shutdown();
   });
   if (drained.wait_for(std::chrono::seconds(args.exit_timeout_secs)) != std::future_status::ready) {

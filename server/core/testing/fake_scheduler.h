@@ -129,6 +129,7 @@ class FakeScheduler : public Scheduler {
         stats_->RecordSuccess(timings);
         request->done(std::move(by_name), timings);
       } else {
+        stats_->RecordFailure(timings.total_ns);
         request->done(outputs.status(), timings);
       }
       request.reset();
