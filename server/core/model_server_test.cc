@@ -460,3 +460,44 @@ TEST(ExampleRepositoryTest, EveryExampleModelServes) {
 
 }  // namespace
 }  // namespace kiln::server
+
+namespace kiln::server {
+namespace {
+
+// With the real scheduler (dynamic batching, two instances), concurrent
+// requests each get their own answer.
+TEST(ModelServerSchedulerTest, ConcurrentRequestsThroughTheRealScheduler) {
+  TestRepository repo;
+  repo.AddVersion("simple", 1, testing::SimpleAddSub());
+  repo.WriteConfig("simple", R"(
+max_batch_size: 8
+instance_group [ { count: 2 } ]
+dynamic_batching { max_queue_delay_microseconds: 2000 }
+)");
+  ModelServerOptions options;
+  options.repositories = {repo.path()};
+  options.threads = 2;
+  auto server = ModelServer::Create(std::move(options));
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  ASSERT_TRUE((*server)->IsReady());
+  std::vector<std::future<Result<InferResponse>>> pending;
+  for (int i = 0; i < 32; ++i) {
+    InferRequest r;
+    r.model_name = "simple";
+    r.inputs.push_back({"INPUT0", Tensor::FromVector<int32_t>({1, 16}, std::vector<int32_t>(16, i)), {}});
+    r.inputs.push_back({"INPUT1", Tensor::FromVector<int32_t>({1, 16}, std::vector<int32_t>(16, 1)), {}});
+    pending.push_back(InferAsync(**server, std::move(r)));
+  }
+  for (int i = 0; i < 32; ++i) {
+    auto response = pending[static_cast<size_t>(i)].get();
+    ASSERT_TRUE(response.ok()) << response.status().message();
+    EXPECT_EQ(FindOutput(*response, "OUTPUT0")->tensor.ToVector<int32_t>(), std::vector<int32_t>(16, i + 1));
+    EXPECT_EQ(FindOutput(*response, "OUTPUT1")->tensor.shape(), (Shape{1, 16}));
+  }
+  auto stats = (*server)->GetModelStatistics("simple", "1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)[0].inference_count, 32u);
+}
+
+}  // namespace
+}  // namespace kiln::server
