@@ -1,5 +1,6 @@
 #include "server/http/async_http_server.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -18,6 +19,7 @@ using tcp = asio::ip::tcp;
 struct AsyncHttpServer::Impl {
   Impl(HttpServerOptions options, Router router, asio::ip::address address)
       : io(options.threads),
+        work(asio::make_work_guard(io)),
         acceptor(asio::make_strand(io)),
         address(address),
         registry(std::make_shared<ConnectionRegistry>(std::move(router), std::move(options))) {}
@@ -36,6 +38,9 @@ struct AsyncHttpServer::Impl {
 
   // Declared first: destroyed last, after everything that refers to it.
   asio::io_context io;
+  // Keeps the I/O threads running while no operation is pending (a request
+  // waiting for the engine has none) until Stop.
+  asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;
   asio::ip::address address;
   std::shared_ptr<ConnectionRegistry> registry;
@@ -100,6 +105,7 @@ void AsyncHttpServer::Stop() {
   }
   // From here on, responses arriving from other threads are dropped.
   s.registry->CloseGate();
+  s.work.reset();
   s.io.stop();
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();

@@ -147,15 +147,15 @@ void HttpConnection::OnRequest(beast::error_code ec) {
     busy_ = true;
     return Write(HttpResponse::Error(413, "request body larger than the limit of " +
                                               std::to_string(registry_->options().max_body_bytes) + " bytes"),
-                 /*close=*/true);
+                 After::kCloseEarly);
   }
   if (ec == http::error::header_limit) {
     busy_ = true;
-    return Write(HttpResponse::Error(431, "request header fields too large"), /*close=*/true);
+    return Write(HttpResponse::Error(431, "request header fields too large"), After::kCloseEarly);
   }
   if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
     busy_ = true;
-    return Write(HttpResponse::Error(400, "malformed HTTP request: " + ec.message()), /*close=*/true);
+    return Write(HttpResponse::Error(400, "malformed HTTP request: " + ec.message()), After::kCloseEarly);
   }
   if (ec) return Close();
   Dispatch();
@@ -169,7 +169,7 @@ Responder HttpConnection::MakeResponder() {
       std::shared_ptr<HttpConnection> self = weak.lock();
       if (!self) return;
       asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response)]() mutable { self->Write(std::move(response), false); });
+                 [self, response = std::move(response)]() mutable { self->Write(std::move(response), After::kContinue); });
     });
   });
   return [slot](HttpResponse response) { slot->Respond(std::move(response)); };
@@ -193,20 +193,21 @@ void HttpConnection::Dispatch() {
   if (message.body()) request.body = std::move(message.body());
 
   Router::Match match = registry_->router().Find(request.method, request.path);
-  if (match.status == 404) return Write(HttpResponse::Error(404, "no route for " + request.path), false);
-  if (match.status == 400) return Write(HttpResponse::Error(400, "malformed percent-encoding in " + request.path), false);
+  if (match.status == 404) return Write(HttpResponse::Error(404, "no route for " + request.path), After::kContinue);
+  if (match.status == 400) return Write(HttpResponse::Error(400, "malformed percent-encoding in " + request.path), After::kContinue);
   if (match.status == 405) {
     HttpResponse response = HttpResponse::Error(405, "method " + request.method + " not allowed for " + request.path);
     response.headers.emplace_back("Allow", match.allow);
-    return Write(std::move(response), false);
+    return Write(std::move(response), After::kContinue);
   }
   request.path_params = std::move(match.params);
   (*match.handler)(std::move(request), MakeResponder());
 }
 
-void HttpConnection::Write(HttpResponse response, bool close) {
+void HttpConnection::Write(HttpResponse response, After after) {
   if (closed_) return;
-  close = close || stopping_ || !request_keep_alive_;
+  if (after == After::kContinue && (stopping_ || !request_keep_alive_)) after = After::kClose;
+  const bool close = after != After::kContinue;
   response_.emplace();
   Response& out = *response_;
   out.version(11);
@@ -218,16 +219,16 @@ void HttpConnection::Write(HttpResponse response, bool close) {
   out.keep_alive(!close);
   out.prepare_payload();
   stream_.expires_after(registry_->options().idle_timeout);
-  http::async_write(stream_, out, [self = shared_from_this(), close](beast::error_code ec, size_t) {
-    self->OnWrite(ec, close);
+  http::async_write(stream_, out, [self = shared_from_this(), after](beast::error_code ec, size_t) {
+    self->OnWrite(ec, after);
   });
 }
 
-void HttpConnection::OnWrite(beast::error_code ec, bool close) {
+void HttpConnection::OnWrite(beast::error_code ec, After after) {
   response_.reset();
   busy_ = false;
-  if (ec) return Close();
-  if (close) return LingerAndClose();
+  if (ec || after == After::kClose) return Close();
+  if (after == After::kCloseEarly) return LingerAndClose();
   ReadRequest();
 }
 

@@ -98,9 +98,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void OnHeader(boost::beast::error_code ec);
   void OnRequest(boost::beast::error_code ec);
   void Dispatch();
-  // Sends `response`; `close` ends the connection afterwards.
-  void Write(HttpResponse response, bool close);
-  void OnWrite(boost::beast::error_code ec, bool close);
+  // Sends `response`. After it, the connection closes when `close` is set
+  // (or the request or a stop asks for it); `early` marks a response sent
+  // before the request was read whole (so the rest is drained first).
+  enum class After { kContinue, kClose, kCloseEarly };
+  void Write(HttpResponse response, After after);
+  void OnWrite(boost::beast::error_code ec, After after);
   // After an early error response: stop sending, drain what the client still
   // sends for a moment, then close.
   void LingerAndClose();

@@ -20,8 +20,10 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
                                      rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>;
 
 // Flags every v2 JSON body is parsed with: no recursion on the call stack
-// (deeply nested input cannot overflow it), NaN/Infinity accepted.
-inline constexpr unsigned kV2JsonParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag;
+// (deeply nested input cannot overflow it), NaN/Infinity accepted, numbers
+// read exactly (FP64 data round-trips).
+inline constexpr unsigned kV2JsonParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag | rapidjson::kParseFullPrecisionFlag;
 
 // A parameters object: every member a bool, an integer or a string.
 // InvalidArgument naming `where` ("request", "input 'x'") otherwise.
