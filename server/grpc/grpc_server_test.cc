@@ -475,6 +475,33 @@ TEST_F(GrpcServerTest, StreamInferAnswersRequestsOutOfOrder) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+TEST_F(GrpcServerTest, CancelledStreamWaitsForItsRequestsInFlight) {
+  ::grpc::ClientContext context;
+  auto stream = stub_->ModelStreamInfer(&context);
+  ModelInferRequest request = EchoRequest("deferred");
+  AddInput(&request, "x", "INT32", {1})->mutable_contents()->add_int_contents(1);
+  ASSERT_TRUE(stream->Write(request));
+  fake_.WaitForDeferred(1);
+  context.TryCancel();
+  EXPECT_EQ(stream->Finish().error_code(), ::grpc::StatusCode::CANCELLED);
+  fake_.ReleaseDeferred();  // the answer arrives after the cancellation: dropped
+  server_->Stop();          // returns once the stream's reactor is done
+}
+
+TEST_F(GrpcServerTest, StopEndsIdleStreamsAtTheDeadline) {
+  ::grpc::ClientContext context;
+  auto stream = stub_->ModelStreamInfer(&context);
+  ModelInferRequest request = EchoRequest();
+  AddInput(&request, "x", "INT32", {1})->mutable_contents()->add_int_contents(5);
+  ASSERT_TRUE(stream->Write(request));
+  inference::ModelStreamInferResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.infer_response().outputs(0).contents().int_contents(0), 5);
+  server_->Stop(std::chrono::milliseconds(50));  // the client never closes its side
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_FALSE(stream->Finish().ok());
+}
+
 TEST_F(GrpcServerTest, StopFinishesRequestsInFlight) {
   ModelInferRequest request = EchoRequest("deferred");
   AddInput(&request, "x", "INT32", {1})->mutable_contents()->add_int_contents(41);
