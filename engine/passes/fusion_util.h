@@ -35,6 +35,8 @@ class GraphIndex {
   // The one node reading `value` (in one input slot) when the value may be
   // dropped by a fusion: not a graph output, not read by a subgraph.
   std::optional<size_t> SoleReader(const std::string& value) const;
+  // True when `value` must keep existing: a graph output or read by a subgraph.
+  bool Pinned(const std::string& value) const { return uses_.Pinned(value); }
 
  private:
   ValueUses uses_;
