@@ -190,6 +190,32 @@ TEST(KilnAttention, MatchesNaiveReferenceInEveryLayout) {
   }
 }
 
+TEST(KilnAttention, SplitsQueryRowsOverThreadsAndBroadcastsAPerRowMask) {
+  // One (batch, head) pair and 40 query rows: three threads work on blocks of rows.
+  const int64_t Sq = 40, Sk = 9, D = 3, Dv = 2;
+  const Tensor q = Pseudo({1, 1, Sq, D}, 11), k = Pseudo({1, 1, Sk, D}, 12), v = Pseudo({1, 1, Sk, Dv}, 13);
+  const Tensor row_mask = Pseudo({Sq, 1}, 14);  // one value per query row, broadcast along the keys
+  std::vector<float> full_mask(static_cast<size_t>(Sq * Sk));
+  for (int64_t i = 0; i < Sq; ++i)
+    for (int64_t j = 0; j < Sk; ++j) full_mask[static_cast<size_t>(i * Sk + j)] = row_mask.data<float>()[i];
+  auto as_vector = [](const Tensor& t) { return std::vector<float>(t.data<float>(), t.data<float>() + t.num_elements()); };
+  const std::vector<float> expected =
+      NaiveAttention(as_vector(q), as_vector(k), as_vector(v), &full_mask, 1, 1, Sq, Sk, D, Dv, 1.5f);
+  ir::Model m = KilnModel();
+  SetFloat(AddKilnNode(m, "Attention", {"q", "k", "v", "mask"}, {"y"}), "scale", 1.5f);
+  for (const char* name : {"q", "k", "v"}) AddInput(m, name, {-1, -1, -1, -1});
+  AddInput(m, "mask", {Sq, 1});
+  AddOutput(m, "y");
+  for (int threads : {1, 3}) {
+    auto out = RunOnce(m, {{"q", Value(q)}, {"k", Value(k)}, {"v", Value(v)}, {"mask", Value(row_mask)}}, threads);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    const Tensor& y = (*out)[0].tensor();
+    ASSERT_EQ(y.shape(), (Shape{1, 1, Sq, Dv}));
+    for (int64_t i = 0; i < y.num_elements(); ++i)
+      ASSERT_NEAR(y.data<float>()[i], expected[static_cast<size_t>(i)], 1e-5) << "element " << i;
+  }
+}
+
 TEST(KilnAttention, RefusesMismatchedShapes) {
   ir::Model m = KilnModel();
   AddKilnNode(m, "Attention", {"q", "k", "v", "mask"}, {"y"});
