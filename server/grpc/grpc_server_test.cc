@@ -18,7 +18,7 @@ using inference::GRPCInferenceService;
 using inference::InferTensorContents;
 using inference::ModelInferRequest;
 using inference::ModelInferResponse;
-using testing::FakeInferenceService;
+using grpc_testing::FakeInferenceService;
 
 class GrpcServerTest : public ::testing::Test {
  protected:
@@ -407,6 +407,21 @@ TEST_F(GrpcServerTest, RequestedOutputsAndSchedulingParametersReachTheService) {
   EXPECT_EQ(response.model_version(), "1");
 }
 
+TEST_F(GrpcServerTest, AcceptsCompressedRequests) {
+  // tritonclient's compression_algorithm="gzip" / "deflate".
+  for (grpc_compression_algorithm algorithm : {GRPC_COMPRESS_GZIP, GRPC_COMPRESS_DEFLATE}) {
+    ModelInferRequest request = EchoRequest();
+    AddInput(&request, "x", "UINT8", {4096});
+    request.add_raw_input_contents(std::string(4096, 'k'));
+    ::grpc::ClientContext context;
+    context.set_compression_algorithm(algorithm);
+    ModelInferResponse response;
+    const ::grpc::Status status = stub_->ModelInfer(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.raw_output_contents(0), std::string(4096, 'k'));
+  }
+}
+
 TEST_F(GrpcServerTest, OversizedRequestsAreRejectedByGrpc) {
   ModelInferRequest request = EchoRequest();
   AddInput(&request, "x", "UINT8", {2 << 20});
@@ -473,6 +488,33 @@ TEST_F(GrpcServerTest, StreamInferAnswersRequestsOutOfOrder) {
   ASSERT_TRUE(stream->WritesDone());
   EXPECT_FALSE(stream->Read(&response));
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(GrpcServerTest, CancelledStreamWaitsForItsRequestsInFlight) {
+  ::grpc::ClientContext context;
+  auto stream = stub_->ModelStreamInfer(&context);
+  ModelInferRequest request = EchoRequest("deferred");
+  AddInput(&request, "x", "INT32", {1})->mutable_contents()->add_int_contents(1);
+  ASSERT_TRUE(stream->Write(request));
+  fake_.WaitForDeferred(1);
+  context.TryCancel();
+  EXPECT_EQ(stream->Finish().error_code(), ::grpc::StatusCode::CANCELLED);
+  fake_.ReleaseDeferred();  // the answer arrives after the cancellation: dropped
+  server_->Stop();          // returns once the stream's reactor is done
+}
+
+TEST_F(GrpcServerTest, StopEndsIdleStreamsAtTheDeadline) {
+  ::grpc::ClientContext context;
+  auto stream = stub_->ModelStreamInfer(&context);
+  ModelInferRequest request = EchoRequest();
+  AddInput(&request, "x", "INT32", {1})->mutable_contents()->add_int_contents(5);
+  ASSERT_TRUE(stream->Write(request));
+  inference::ModelStreamInferResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.infer_response().outputs(0).contents().int_contents(0), 5);
+  server_->Stop(std::chrono::milliseconds(50));  // the client never closes its side
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_FALSE(stream->Finish().ok());
 }
 
 TEST_F(GrpcServerTest, StopFinishesRequestsInFlight) {
