@@ -21,6 +21,8 @@
 #include "server/core/model_server.h"
 #include "server/core/repository_poller.h"
 #include "server/grpc/grpc_server.h"
+#include "server/http/http_server.h"
+#include "server/metrics/metrics_server.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln::tools {
@@ -40,25 +42,46 @@ struct ServeArgs {
   int exit_timeout_secs = 30;
 };
 
-// The protocol front-ends. Each starts listening in Start and, in Stop,
-// stops accepting and finishes the requests it has in flight.
+// The protocol front-ends: HTTP/REST (--http-port), gRPC (--grpc-port) and
+// Prometheus metrics (--metrics-port).
 class Frontends {
  public:
   Status Start(const ServeArgs& args, server::InferenceService& service) {
+    server::HttpServerOptions http_options;
+    http_options.port = static_cast<uint16_t>(args.http_port);
+    http_options.drain_timeout = std::chrono::seconds(args.exit_timeout_secs);
+    KILN_ASSIGN_OR_RETURN(http_, server::HttpServer::Create(http_options, service));
+    KILN_RETURN_IF_ERROR(http_->Start().WithContext("--http-port " + std::to_string(args.http_port)));
+    spdlog::info("HTTP/REST service listening on port {}", http_->port());
+
     server::GrpcServerOptions grpc_options;
     grpc_options.port = args.grpc_port;
-    KILN_ASSIGN_OR_RETURN(grpc_, server::GrpcServer::Create(grpc_options, service));
+    auto grpc = server::GrpcServer::Create(grpc_options, service);
+    if (!grpc.ok()) return grpc.status().WithContext("--grpc-port " + std::to_string(args.grpc_port));
+    grpc_ = std::move(*grpc);
     spdlog::info("gRPC service listening on port {}", grpc_->port());
-    // Hook point: the HTTP/REST (--http-port) and metrics (--metrics-port)
-    // servers start here once server/http and server/metrics are merged.
+
+    server::MetricsServerOptions metrics_options;
+    metrics_options.port = static_cast<uint16_t>(args.metrics_port);
+    KILN_ASSIGN_OR_RETURN(metrics_, server::MetricsServer::Create(metrics_options, service));
+    KILN_RETURN_IF_ERROR(metrics_->Start().WithContext("--metrics-port " + std::to_string(args.metrics_port)));
+    spdlog::info("metrics served on port {} at /metrics", metrics_->port());
     return Status::Ok();
   }
+  // Stops accepting and finishes the calls in flight (bounded by `grace`).
   void Stop(std::chrono::milliseconds grace) {
-    if (grpc_) grpc_->Stop(grace);
+    auto grpc_stopped = std::async(std::launch::async, [&] {
+      if (grpc_) grpc_->Stop(grace);
+    });
+    if (http_) http_->Stop();
+    grpc_stopped.get();
+    if (metrics_) metrics_->Stop();  // last: metrics stay visible while draining
   }
 
  private:
+  std::unique_ptr<server::HttpServer> http_;
   std::unique_ptr<server::GrpcServer> grpc_;
+  std::unique_ptr<server::MetricsServer> metrics_;
 };
 
 int Serve(const ServeArgs& args) {
