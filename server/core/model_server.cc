@@ -140,6 +140,7 @@ Status ModelServer::LoadOrReload(const std::string& name,
   std::map<int64_t, std::shared_ptr<ModelVersion>> kept;
   std::map<int64_t, std::string> fingerprints, failed;
   std::vector<int64_t> to_load;
+  bool unchanged = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& entry = models_[name];
@@ -156,12 +157,11 @@ Status ModelServer::LoadOrReload(const std::string& name,
       }
     }
     if (!to_load.empty() && entry.versions.empty()) entry.state = "LOADING";
+    // Only loads and the control paths change entry.versions, and they are
+    // serialized, so this stays true until the swap below.
+    unchanged = to_load.empty() && failed.empty() && kept.size() == entry.versions.size();
   }
-  const bool changed = !to_load.empty() || kept.size() != [&] {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return models_[name].versions.size();
-  }();
-  if (!changed && failed.empty()) return Status::Ok();
+  if (unchanged) return Status::Ok();
 
   std::map<int64_t, std::shared_ptr<ModelVersion>> loaded_now;
   Status first_error;
