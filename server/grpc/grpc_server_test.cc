@@ -18,7 +18,7 @@ using inference::GRPCInferenceService;
 using inference::InferTensorContents;
 using inference::ModelInferRequest;
 using inference::ModelInferResponse;
-using testing::FakeInferenceService;
+using grpc_testing::FakeInferenceService;
 
 class GrpcServerTest : public ::testing::Test {
  protected:
