@@ -57,6 +57,11 @@ struct SchedulerOptions {
   std::optional<DynamicBatchingOptions> dynamic_batching;
   // Queue bound when dynamic batching is off; 0 = unbounded.
   uint32_t max_queue_size = 0;
+  // Observation hook (tests): called on an instance's thread with the
+  // instance index and the batch's request count just before each engine
+  // call. May block (that instance then stalls); must not call back into the
+  // scheduler's Drain.
+  std::function<void(size_t instance, size_t requests)> on_execution_start;
 };
 
 // One request as the scheduler sees it. Inputs are already validated by the
