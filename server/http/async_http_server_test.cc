@@ -10,7 +10,7 @@
 namespace kiln::server {
 namespace {
 
-using testing::TestHttpClient;
+using http_testing::TestHttpClient;
 
 struct Started {
   std::unique_ptr<AsyncHttpServer> server;
