@@ -579,44 +579,53 @@ TEST(ServeShutdownTest, SigtermFinishesRequestsInFlightAndExitsZero) {
   TestRepository repo;
   // A model slow enough that requests are in flight when SIGTERM arrives.
   ModelBuilder slow;
-  slow.Input("x", DataType::kFloat, {-1, 256}).Output("y", DataType::kFloat, {-1, 256});
-  slow.Initializer("w", std::vector<float>(256 * 256, 0.001f), {256, 256});
+  // 4 x 512 through 150 MatMuls with 512 x 512 weights of 1/512 (values stay 1).
+  constexpr int kLayers = 150;
+  slow.Input("x", DataType::kFloat, {-1, 512}).Output("y", DataType::kFloat, {-1, 512});
+  slow.Initializer("w", std::vector<float>(512 * 512, 1.0f / 512), {512, 512});
   std::string previous = "x";
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < kLayers; ++i) {
     const std::string next = "h" + std::to_string(i);
-    slow.Node("MatMul", {previous, "w"}, {i == 39 ? "y" : next});
+    slow.Node("MatMul", {previous, "w"}, {i == kLayers - 1 ? "y" : next});
     previous = next;
   }
   repo.AddVersion("slow", 1, slow);
-  auto server = StartServer({"--model-repository", repo.path(), "--threads", "2", "--exit-timeout-secs", "20"});
+  auto server = StartServer({"--model-repository", repo.path(), "--threads", "2", "--exit-timeout-secs", "20",
+                             "--log-verbose", "1"});
   ASSERT_NE(server, nullptr);
   const uint16_t port = server->http_port();
 
   std::ostringstream body;
-  body << R"({"inputs":[{"name":"x","datatype":"FP32","shape":[64,256],"data":[)";
-  for (int i = 0; i < 64 * 256; ++i) body << (i ? ",1" : "1");
+  body << R"({"inputs":[{"name":"x","datatype":"FP32","shape":[4,512],"data":[)";
+  for (int i = 0; i < 4 * 512; ++i) body << (i ? ",1" : "1");
   body << "]}]}";
   const std::string request = body.str();
 
   std::atomic<int> started{0};
-  std::vector<std::future<int>> replies;
+  std::vector<std::future<std::string>> replies;
   for (int c = 0; c < 4; ++c) {
-    replies.push_back(std::async(std::launch::async, [&] {
+    replies.push_back(std::async(std::launch::async, [&]() -> std::string {
       TestHttpClient http(port);
       ++started;
       try {
-        return http.Request("POST", "/v2/models/slow/infer", request).status;
-      } catch (const std::exception&) {
-        return -1;
+        auto reply = http.Request("POST", "/v2/models/slow/infer", request);
+        return std::to_string(reply.status) + (reply.status == 200 ? "" : " " + reply.body);
+      } catch (const std::exception& e) {
+        return e.what();
       }
     }));
   }
   while (started < 4) std::this_thread::sleep_for(1ms);
-  std::this_thread::sleep_for(100ms);  // the requests are sent and queued or running
+  std::this_thread::sleep_for(300ms);  // the requests are sent and queued or running
   server->SendSignal(SIGTERM);
-  for (auto& reply : replies) EXPECT_EQ(reply.get(), 200);
+  for (auto& reply : replies) EXPECT_EQ(reply.get(), "200");
   EXPECT_EQ(server->WaitForExit(30s), 0) << server->Log();
-  EXPECT_NE(server->Log().find("SIGTERM"), std::string::npos);
+  const std::string log = server->Log();
+  const size_t signal_line = log.find("received SIGTERM");
+  ASSERT_NE(signal_line, std::string::npos) << log;
+  // The point of the test: some of the requests were still being served
+  // when the signal came (their per-request log lines follow it).
+  EXPECT_NE(log.find("slow", signal_line), std::string::npos) << "no request was in flight at SIGTERM:\n" << log;
 }
 
 }  // namespace
