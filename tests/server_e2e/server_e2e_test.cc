@@ -625,7 +625,7 @@ TEST(ServeShutdownTest, SigtermFinishesRequestsInFlightAndExitsZero) {
   ASSERT_NE(signal_line, std::string::npos) << log;
   // The point of the test: some of the requests were still being served
   // when the signal came (their per-request log lines follow it).
-  EXPECT_NE(log.find("slow", signal_line), std::string::npos) << "no request was in flight at SIGTERM:\n" << log;
+  EXPECT_NE(log.find("infer model='slow'", signal_line), std::string::npos) << "no request was in flight at SIGTERM:\n" << log;
 }
 
 }  // namespace
