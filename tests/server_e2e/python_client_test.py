@@ -144,6 +144,7 @@ class GrpcInterop(unittest.TestCase):
 
     def test_model_infer_errors_have_grpc_codes(self):
         request = self.infer_request()
+        request.raw_input_contents.extend([b"\0" * 64, b"\0" * 64])
         request.model_name = "no_such_model"
         with self.assertRaises(grpc.RpcError) as caught:
             self.call("ModelInfer", request, pb.ModelInferResponse)

@@ -579,8 +579,8 @@ TEST(ServeShutdownTest, SigtermFinishesRequestsInFlightAndExitsZero) {
   TestRepository repo;
   // A model slow enough that requests are in flight when SIGTERM arrives.
   ModelBuilder slow;
-  // 4 x 512 through 150 MatMuls with 512 x 512 weights of 1/512 (values stay 1).
-  constexpr int kLayers = 150;
+  // 4 x 512 through 1000 MatMuls with 512 x 512 weights of 1/512 (values stay 1).
+  constexpr int kLayers = 1000;
   slow.Input("x", DataType::kFloat, {-1, 512}).Output("y", DataType::kFloat, {-1, 512});
   slow.Initializer("w", std::vector<float>(512 * 512, 1.0f / 512), {512, 512});
   std::string previous = "x";
@@ -616,7 +616,12 @@ TEST(ServeShutdownTest, SigtermFinishesRequestsInFlightAndExitsZero) {
     }));
   }
   while (started < 4) std::this_thread::sleep_for(1ms);
-  std::this_thread::sleep_for(300ms);  // the requests are sent and queued or running
+  // The first answer is logged: the four requests were sent together, the
+  // others are queued or running now (one instance serves them in turn).
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (server->Log().find("infer model='slow'") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(2ms);
+  }
   server->SendSignal(SIGTERM);
   for (auto& reply : replies) EXPECT_EQ(reply.get(), "200");
   EXPECT_EQ(server->WaitForExit(30s), 0) << server->Log();
