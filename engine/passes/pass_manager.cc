@@ -7,6 +7,7 @@
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/qdq_fusion.h"
 #include "engine/passes/reshape_chain.h"
 #include "engine/passes/transpose_merge.h"
 
@@ -15,6 +16,8 @@ namespace {
 
 std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   std::vector<std::unique_ptr<Pass>> passes;
+  // First: constant folding would turn quantized weights back into float.
+  passes.push_back(std::make_unique<QdqFusionPass>());
   passes.push_back(std::make_unique<ConstantFoldingPass>());
   passes.push_back(std::make_unique<DeadCodeEliminationPass>());
   passes.push_back(std::make_unique<CommonSubexpressionEliminationPass>());
