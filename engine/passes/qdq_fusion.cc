@@ -138,6 +138,67 @@ void ImportKilnDomain(ir::Model& model) {
   if (!model.opset_imports.count("kiln")) model.opset_imports["kiln"] = 1;
 }
 
+// The QuantizeLinear reading `value` (after an optional Relu) when it is
+// the only reader; fills `absorbed` with the nodes the fused node replaces.
+const ir::Node* FollowingQuantize(const ir::Graph& graph, const ValueUses& uses, const std::vector<bool>& removed,
+                                  const std::string& value, bool* relu, std::vector<size_t>* absorbed) {
+  size_t index = 0;
+  const ir::Node* next = SoleReader(graph, uses, value, &index);
+  *relu = false;
+  if (next && IsOp(*next, "Relu") && !removed[index]) {
+    *relu = true;
+    absorbed->push_back(index);
+    next = SoleReader(graph, uses, next->outputs[0], &index);
+  }
+  if (next && IsOp(*next, "QuantizeLinear") && !removed[index] && next->GetInt("axis", 1) == 1 &&
+      next->GetInt("saturate", 1) == 1 && ConstantScalarQuant(graph, *next)) {
+    absorbed->push_back(index);
+    return next;
+  }
+  return nullptr;
+}
+
+void SetRelu(ir::Node& fused) {
+  ir::Attribute a;
+  a.name = "activation";
+  a.type = ir::Attribute::Type::kString;
+  a.s = "Relu";
+  fused.attributes["activation"] = a;
+}
+
+// DequantizeLinear(a), DequantizeLinear(b) -> Add [-> Relu] -> QuantizeLinear
+// as kiln::Int8Add, or nullopt.
+std::optional<ir::Node> MatchInt8Add(const ir::Graph& graph, const ValueUses& uses, const std::vector<bool>& removed,
+                                     const ir::Node& add, std::vector<size_t>* absorbed) {
+  if (add.inputs.size() != 2 || add.outputs.size() != 1) return std::nullopt;
+  std::vector<std::string> inputs;
+  for (const auto& in : add.inputs) {
+    auto it = uses.producer.find(in);
+    if (it == uses.producer.end()) return std::nullopt;
+    const ir::Node& dq = graph.nodes[it->second];
+    if (!IsOp(dq, "DequantizeLinear")) return std::nullopt;
+    auto q = ConstantScalarQuant(graph, dq);
+    if (!q || q->zero_point_name.empty()) return std::nullopt;
+    inputs.insert(inputs.end(), {dq.inputs[0], q->scale_name, q->zero_point_name});
+  }
+  bool relu = false;
+  std::vector<size_t> taken;
+  const ir::Node* quantize = FollowingQuantize(graph, uses, removed, add.outputs[0], &relu, &taken);
+  if (!quantize) return std::nullopt;
+  auto yq = ConstantScalarQuant(graph, *quantize);
+  if (yq->zero_point_name.empty()) return std::nullopt;
+  ir::Node fused;
+  fused.name = add.name.empty() ? "int8_add_" + quantize->outputs[0] : add.name;
+  fused.domain = "kiln";
+  fused.op_type = "Int8Add";
+  fused.inputs = inputs;
+  fused.inputs.insert(fused.inputs.end(), {yq->scale_name, yq->zero_point_name});
+  fused.outputs = {quantize->outputs[0]};
+  if (relu) SetRelu(fused);
+  absorbed->insert(absorbed->end(), taken.begin(), taken.end());
+  return fused;
+}
+
 }  // namespace
 
 Result<bool> QdqFusionPass::Run(ir::Model& model) {
@@ -149,6 +210,15 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
 
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const ir::Node& node = graph.nodes[n];
+    if (IsOp(node, "Add") && !removed[n]) {
+      std::vector<size_t> absorbed;
+      if (auto fused = MatchInt8Add(graph, uses, removed, node, &absorbed)) {
+        for (size_t i : absorbed) removed[i] = true;
+        replacements.emplace_back(n, std::move(*fused));
+        changed = true;
+      }
+      continue;
+    }
     const bool conv = IsOp(node, "Conv"), matmul = IsOp(node, "MatMul"), gemm = IsOp(node, "Gemm");
     if (!(conv || matmul || gemm) || removed[n] || node.inputs.size() < 2 || node.outputs.size() != 1) continue;
     // Activation input.
@@ -226,13 +296,7 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
         if (const ir::Attribute* a = node.FindAttribute(key)) fused.attributes[key] = *a;
       }
     }
-    if (relu) {
-      ir::Attribute a;
-      a.name = "activation";
-      a.type = ir::Attribute::Type::kString;
-      a.s = "Relu";
-      fused.attributes["activation"] = a;
-    }
+    if (relu) SetRelu(fused);
     fused.outputs = {out};
     for (size_t i : absorbed) removed[i] = true;
     replacements.emplace_back(n, std::move(fused));

@@ -150,6 +150,24 @@ TEST_F(QdqFusion, PaddedConvReluChainRequantizesBetweenInt8Convs) {
   }
 }
 
+TEST_F(QdqFusion, ResidualAddStaysInt8) {
+  // r1 = Relu(Conv1(x)); s = Relu(Conv2(r1) + r1); y = Conv3(s)
+  testing::ModelBuilder b(13);
+  b.Input("x", DataType::kFloat, {1, 4, 6, 6}).Output("y", DataType::kFloat, {1, 4, 6, 6});
+  for (int i = 1; i <= 3; ++i) {
+    b.Initializer("w" + std::to_string(i), Normal(4 * 4 * 9, 0.25f, 20 + i), {4, 4, 3, 3});
+  }
+  b.Node("Conv", {"x", "w1"}, {"c1"}).Node("Relu", {"c1"}, {"r1"}).Node("Conv", {"r1", "w2"}, {"c2"});
+  b.Node("Add", {"c2", "r1"}, {"sum"}).Node("Relu", {"sum"}, {"s"}).Node("Conv", {"s", "w3"}, {"y"});
+  for (int node : {0, 2, 5}) SetInts(b.proto(), node, "pads", {1, 1, 1, 1});
+  Outputs o = Run(b, Input({1, 4, 6, 6}, 30), true, DataType::kUInt8);
+  EXPECT_EQ(o.fused_ops["kiln::Int8Add"], 1);
+  EXPECT_EQ(o.fused_ops["kiln::Int8Conv"], 3);
+  EXPECT_EQ(o.fused_ops["::Add"], 0);
+  EXPECT_EQ(o.fused_ops["::Relu"], 0);
+  ExpectQuantizationClose(o, 0.06);
+}
+
 TEST_F(QdqFusion, StridedDepthwiseAndGroupedConvWithInt8Activations) {
   testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {2, 8, 10, 10}).Output("y", DataType::kFloat, {2, 8, 5, 5});
