@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add(RegisterInspectCommand(app));
   add(RegisterBenchCommand(app));
   add(RegisterQuantizeCommand(app));
+  add(RegisterPerfCommand(app));
 
   try {
     app.parse(argc, argv);
