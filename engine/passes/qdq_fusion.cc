@@ -18,25 +18,31 @@ struct ScalarQuant {
   std::string scale_name, zero_point_name;
 };
 
-std::optional<ScalarQuant> ConstantScalarQuant(const ir::Graph& graph, const ir::Node& node) {
-  if (node.inputs.size() < 2) return std::nullopt;
-  const Tensor* scale = ConstantValue(graph, node.inputs[1]);
+// Scale at input `scale_index`, zero point at `zp_index` (optional).
+std::optional<ScalarQuant> ConstantScalarQuantAt(const ir::Graph& graph, const ir::Node& node, size_t scale_index,
+                                                 size_t zp_index) {
+  if (node.inputs.size() <= scale_index) return std::nullopt;
+  const Tensor* scale = ConstantValue(graph, node.inputs[scale_index]);
   if (!scale || scale->dtype() != DataType::kFloat || scale->num_elements() != 1) return std::nullopt;
   ScalarQuant q;
   q.scale = scale->data<float>()[0];
-  q.scale_name = node.inputs[1];
+  q.scale_name = node.inputs[scale_index];
   if (!(q.scale > 0) || !std::isfinite(q.scale)) return std::nullopt;
-  if (node.inputs.size() >= 3 && !node.inputs[2].empty()) {
-    const Tensor* zp = ConstantValue(graph, node.inputs[2]);
+  if (node.inputs.size() > zp_index && !node.inputs[zp_index].empty()) {
+    const Tensor* zp = ConstantValue(graph, node.inputs[zp_index]);
     if (!zp || zp->num_elements() != 1) return std::nullopt;
     if (zp->dtype() != DataType::kUInt8 && zp->dtype() != DataType::kInt8) return std::nullopt;
     q.zero_point = static_cast<int32_t>(zp->GetInt(0));
     q.type = zp->dtype();
-    q.zero_point_name = node.inputs[2];
+    q.zero_point_name = node.inputs[zp_index];
   } else {
     q.type = DataType::kUInt8;  // ONNX's default zero point is uint8 0
   }
   return q;
+}
+
+std::optional<ScalarQuant> ConstantScalarQuant(const ir::Graph& graph, const ir::Node& node) {
+  return ConstantScalarQuantAt(graph, node, 1, 2);
 }
 
 // Constant int8 symmetric weights behind a DequantizeLinear: the values and
@@ -199,6 +205,99 @@ std::optional<ir::Node> MatchInt8Add(const ir::Graph& graph, const ValueUses& us
   return fused;
 }
 
+// The bounds of a Clip with constant (or absent) limits.
+// A constant scalar: an initializer or the output of a Constant node (this
+// pass runs before constant folding turns those into initializers).
+const Tensor* ScalarConstant(const ir::Graph& graph, const ValueUses& uses, const std::string& name) {
+  if (const Tensor* t = ConstantValue(graph, name)) return t;
+  auto it = uses.producer.find(name);
+  if (it == uses.producer.end()) return nullptr;
+  const ir::Node& producer = graph.nodes[it->second];
+  return IsOp(producer, "Constant") ? producer.GetTensor("value") : nullptr;
+}
+
+std::optional<std::pair<float, float>> ClipBounds(const ir::Graph& graph, const ValueUses& uses, const ir::Node& clip,
+                                                  int64_t opset) {
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (opset < 11) return std::make_pair(clip.GetFloat("min", lo), clip.GetFloat("max", hi));
+  for (size_t i = 1; i < clip.inputs.size() && i <= 2; ++i) {
+    if (clip.inputs[i].empty()) continue;
+    const Tensor* t = ScalarConstant(graph, uses, clip.inputs[i]);
+    if (!t || t->dtype() != DataType::kFloat || t->num_elements() != 1) return std::nullopt;
+    (i == 1 ? lo : hi) = t->data<float>()[0];
+  }
+  return std::make_pair(lo, hi);
+}
+
+void SetClip(ir::Node& fused, float lo, float hi) {
+  ir::Attribute a;
+  a.name = "activation";
+  a.type = ir::Attribute::Type::kString;
+  a.s = "Clip";
+  fused.attributes["activation"] = a;
+  for (auto [name, value] : {std::make_pair("activation_min", lo), std::make_pair("activation_max", hi)}) {
+    ir::Attribute f;
+    f.name = name;
+    f.type = ir::Attribute::Type::kFloat;
+    f.f = value;
+    fused.attributes[name] = f;
+  }
+}
+
+// QLinearConv / QLinearMatMul (the QOperator form) with constant symmetric
+// int8 weights and scalar activation parameters, as Int8Conv / Int8MatMul.
+std::optional<ir::Node> MatchQLinear(ir::Graph& graph, const ir::Node& node) {
+  const bool conv = IsOp(node, "QLinearConv");
+  if (!(conv || IsOp(node, "QLinearMatMul")) || node.inputs.size() < 8 || node.outputs.size() != 1) {
+    return std::nullopt;
+  }
+  auto xq = ConstantScalarQuantAt(graph, node, 1, 2);
+  auto yq = ConstantScalarQuantAt(graph, node, 6, 7);
+  if (!xq || !yq || xq->zero_point_name.empty() || yq->zero_point_name.empty()) return std::nullopt;
+  const Tensor* w = ConstantValue(graph, node.inputs[3]);
+  const Tensor* ws = ConstantValue(graph, node.inputs[4]);
+  const Tensor* wzp = ConstantValue(graph, node.inputs[5]);
+  if (!w || w->dtype() != DataType::kInt8 || w->rank() != (conv ? 4 : 2) || !ws || ws->dtype() != DataType::kFloat) {
+    return std::nullopt;
+  }
+  if (!wzp || wzp->dtype() != DataType::kInt8) return std::nullopt;
+  for (int64_t i = 0; i < wzp->num_elements(); ++i)
+    if (wzp->data<int8_t>()[i] != 0) return std::nullopt;
+  const int64_t channels = conv ? w->dim(0) : w->dim(1);
+  if (ws->num_elements() != 1 && ws->num_elements() != channels) return std::nullopt;
+  std::vector<float> scales(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    scales[static_cast<size_t>(c)] = ws->data<float>()[ws->num_elements() == 1 ? 0 : c];
+    if (!(scales[static_cast<size_t>(c)] > 0)) return std::nullopt;
+  }
+  std::string bias;
+  if (conv && node.inputs.size() > 8 && !node.inputs[8].empty()) {
+    const Tensor* b = ConstantValue(graph, node.inputs[8]);
+    if (!b || b->dtype() != DataType::kInt32 || b->num_elements() != channels) return std::nullopt;
+    bias = node.inputs[8];
+  }
+  if (conv) {
+    const std::string auto_pad = node.GetString("auto_pad", "NOTSET");
+    if (auto_pad != "NOTSET" && auto_pad != "VALID") return std::nullopt;
+  }
+  ir::Node fused;
+  fused.name = node.name;
+  fused.domain = "kiln";
+  fused.op_type = conv ? "Int8Conv" : "Int8MatMul";
+  const std::string base = node.name.empty() ? node.outputs[0] : node.name;
+  std::string scale_name =
+      AddInitializer(graph, base + "_weight_scale", Tensor::FromVector<float>({channels}, scales));
+  fused.inputs = {node.inputs[0], xq->scale_name, xq->zero_point_name, node.inputs[3], scale_name, bias,
+                  yq->scale_name, yq->zero_point_name};
+  if (conv) {
+    for (const char* key : {"dilations", "group", "kernel_shape", "pads", "strides"}) {
+      if (const ir::Attribute* a = node.FindAttribute(key)) fused.attributes[key] = *a;
+    }
+  }
+  fused.outputs = node.outputs;
+  return fused;
+}
+
 }  // namespace
 
 Result<bool> QdqFusionPass::Run(ir::Model& model) {
@@ -210,6 +309,13 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
 
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const ir::Node& node = graph.nodes[n];
+    if (!removed[n] && (IsOp(node, "QLinearConv") || IsOp(node, "QLinearMatMul"))) {
+      if (auto fused = MatchQLinear(graph, node)) {
+        replacements.emplace_back(n, std::move(*fused));
+        changed = true;
+      }
+      continue;
+    }
     if (IsOp(node, "Add") && !removed[n]) {
       std::vector<size_t> absorbed;
       if (auto fused = MatchInt8Add(graph, uses, removed, node, &absorbed)) {
@@ -256,14 +362,16 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
       if (!bias) continue;
       bias_name = AddInitializer(graph, node.name.empty() ? "int8_bias" : node.name + "_int32_bias", *bias);
     }
-    // Output: [Relu] then QuantizeLinear, or float.
+    // Output: [Relu | Clip] then QuantizeLinear, or float.
     std::string out = node.outputs[0];
     std::vector<size_t> absorbed;
     bool relu = false;
+    std::optional<std::pair<float, float>> clip;
     size_t next_index = 0;
     const ir::Node* next = SoleReader(graph, uses, out, &next_index);
-    if (next && IsOp(*next, "Relu") && !removed[next_index]) {
-      relu = true;
+    if (next && IsOp(*next, "Clip") && !removed[next_index]) clip = ClipBounds(graph, uses, *next, model.OpsetOf(""));
+    if (next && ((IsOp(*next, "Relu") || clip) && !removed[next_index])) {
+      relu = IsOp(*next, "Relu");
       absorbed.push_back(next_index);
       out = next->outputs[0];
       next = SoleReader(graph, uses, out, &next_index);
@@ -297,6 +405,7 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
       }
     }
     if (relu) SetRelu(fused);
+    if (clip) SetClip(fused, clip->first, clip->second);
     fused.outputs = {out};
     for (size_t i : absorbed) removed[i] = true;
     replacements.emplace_back(n, std::move(fused));

@@ -168,6 +168,20 @@ TEST_F(QdqFusion, ResidualAddStaysInt8) {
   ExpectQuantizationClose(o, 0.06);
 }
 
+TEST_F(QdqFusion, ClipIsFusedAsBoundedActivation) {
+  // Conv -> Clip(0, 0.4) (ReLU6-like, a bound the data reaches) -> Conv
+  testing::ModelBuilder b(13);
+  b.Input("x", DataType::kFloat, {1, 3, 5, 5}).Output("y", DataType::kFloat, {1, 4, 5, 5});
+  b.Initializer("w1", Normal(6 * 3 * 9, 0.3f, 40), {6, 3, 3, 3}).Initializer("w2", Normal(4 * 6, 0.3f, 41), {4, 6, 1, 1});
+  b.Initializer("lo", {0.0f}, {}).Initializer("hi", {0.4f}, {});
+  b.Node("Conv", {"x", "w1"}, {"c"}).Node("Clip", {"c", "lo", "hi"}, {"k"}).Node("Conv", {"k", "w2"}, {"y"});
+  SetInts(b.proto(), 0, "pads", {1, 1, 1, 1});
+  Outputs o = Run(b, Input({1, 3, 5, 5}, 42), true, DataType::kUInt8);
+  EXPECT_EQ(o.fused_ops["kiln::Int8Conv"], 2);
+  EXPECT_EQ(o.fused_ops["::Clip"], 0);
+  ExpectQuantizationClose(o, 0.06);
+}
+
 TEST_F(QdqFusion, StridedDepthwiseAndGroupedConvWithInt8Activations) {
   testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {2, 8, 10, 10}).Output("y", DataType::kFloat, {2, 8, 5, 5});

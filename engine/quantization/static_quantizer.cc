@@ -94,13 +94,16 @@ Result<StaticPlan> PlanStaticQuantization(const onnx::ModelProto& model_in, cons
       choose(node.input(i));
     }
     if (!weighted || node.output_size() != 1) continue;
-    // The output (or that of a Relu right after it) becomes int8 too, so that
+    // The output (or that of a Relu / Clip right after it) becomes int8 too, so that
     // consecutive integer operators hand int8 tensors to each other.
     std::string out = node.output(0);
     auto it = consumers.find(out);
     if (it != consumers.end() && it->second.size() == 1 && !graph_outputs.count(out)) {
       const onnx::NodeProto& next = g.node(it->second[0]);
-      if (next.op_type() == "Relu" && next.domain().empty() && !IsExcluded(next, options)) out = next.output(0);
+      if ((next.op_type() == "Relu" || next.op_type() == "Clip") && next.domain().empty() &&
+          !IsExcluded(next, options)) {
+        out = next.output(0);
+      }
     }
     if (!graph_outputs.count(out)) choose(out);
   }

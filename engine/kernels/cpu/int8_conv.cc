@@ -10,6 +10,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <mutex>
+#include <optional>
 
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
@@ -26,6 +27,8 @@ dt QuantType(DataType t) { return t == DataType::kInt8 ? dt::s8 : dt::u8; }
 
 struct ConvPlan {
   dnnl::convolution_forward primitive;
+  // Layout changes at the edges (Kiln's NCHW <-> oneDNN's choice), built once.
+  std::optional<dnnl::reorder> to_src, from_dst;
   dnnl::memory::desc src, dst, src_plain, dst_plain, scratchpad;
   std::shared_ptr<const dnnl::memory> weights;
   Shape dst_shape;
@@ -71,28 +74,26 @@ class Int8ConvKernel : public OpKernel {
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
 
     const dnnl::memory src_plain = DnnlWrap(plan->src_plain, x.raw_data());
-    dnnl::memory src = src_plain;
-    if (!(plan->src == plan->src_plain)) {
-      KILN_ASSIGN_OR_RETURN(src, DnnlReorderToNew(src_plain, plan->src, threads));
-    }
     const dnnl::memory dst_plain = DnnlWrap(plan->dst_plain, y.raw_data());
-    const bool dst_blocked = !(plan->dst == plan->dst_plain);
-    dnnl::memory dst = dst_plain;
-    dnnl::memory scratch;
+    dnnl::memory src = src_plain, dst = dst_plain, scratch;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
-      if (dst_blocked) dst = dnnl::memory(plan->dst, DnnlEngine());
+      if (plan->to_src) src = dnnl::memory(plan->src, DnnlEngine());
+      if (plan->from_dst) dst = dnnl::memory(plan->dst, DnnlEngine());
       scratch = dnnl::memory(plan->scratchpad, DnnlEngine());
     }));
+    if (plan->to_src) {
+      KILN_RETURN_IF_ERROR(
+          DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_plain}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
+    }
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
                                                {DNNL_ARG_DST, dst},
                                                {DNNL_ARG_SCRATCHPAD, scratch}};
     if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
     KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Int8Conv"));
-    if (dst_blocked) {
-      dnnl::reorder back;
-      KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] { back = dnnl::reorder(dst, dst_plain); }));
-      KILN_RETURN_IF_ERROR(DnnlExecute(back, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_plain}}, threads, "Int8Conv"));
+    if (plan->from_dst) {
+      KILN_RETURN_IF_ERROR(
+          DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_plain}}, threads, "Int8Conv"));
     }
     return Status::Ok();
   }
@@ -126,11 +127,7 @@ class Int8ConvKernel : public OpKernel {
     if (params_.quantized_output && params_.y_zero_point != 0) {
       attr.set_zero_points(DNNL_ARG_DST, 0, {params_.y_zero_point});
     }
-    if (params_.relu) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-      attr.set_post_ops(ops);
-    }
+    attr.set_post_ops(params_.PostOps());
     dnnl::memory::desc weights_desc;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
       const dnnl::memory::desc src_any({n, c, h, wd}, src_type, tag::any);
@@ -152,6 +149,13 @@ class Int8ConvKernel : public OpKernel {
       plan.scratchpad = pd.scratchpad_desc();
       weights_desc = pd.weights_desc();
       plan.primitive = dnnl::convolution_forward(pd);
+      if (!(plan.src == plan.src_plain)) {
+        plan.to_src = dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.src_plain, DnnlEngine(), plan.src));
+      }
+      if (!(plan.dst == plan.dst_plain)) {
+        plan.from_dst =
+            dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst, DnnlEngine(), plan.dst_plain));
+      }
     }));
     KILN_ASSIGN_OR_RETURN(plan.weights, PackedWeights(w_plain, weights_desc));
     return plan;

@@ -92,11 +92,7 @@ class Int8MatMulKernel : public OpKernel {
     if (params_.quantized_output && params_.y_zero_point != 0) {
       attr.set_zero_points(DNNL_ARG_DST, 0, {params_.y_zero_point});
     }
-    if (params_.relu) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-      attr.set_post_ops(ops);
-    }
+    attr.set_post_ops(params_.PostOps());
     dnnl::memory::desc weights_desc;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8MatMul", [&] {
       const dnnl::memory::desc w_any({k, n}, dt::s8, tag::any);

@@ -1,5 +1,7 @@
 #include "engine/kernels/cpu/int8_params.h"
 
+#include <limits>
+
 namespace kiln::cpu {
 namespace {
 
@@ -61,11 +63,25 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
     KILN_ASSIGN_OR_RETURN(p.y_zero_point, ZeroPoint(init, 7, &p.y_type));
   }
   const std::string activation = node.GetString("activation", "");
-  if (!activation.empty() && activation != "Relu") {
+  if (!activation.empty() && activation != "Relu" && activation != "Clip") {
     return Status::Unimplemented(node.Describe() + ": activation '" + activation + "' is not supported");
   }
   p.relu = activation == "Relu";
+  p.clip = activation == "Clip";
+  p.clip_min = node.GetFloat("activation_min", -std::numeric_limits<float>::infinity());
+  p.clip_max = node.GetFloat("activation_max", std::numeric_limits<float>::infinity());
   return p;
+}
+
+dnnl::post_ops Int8Params::PostOps() const {
+  dnnl::post_ops ops;
+  if (relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  if (clip) {
+    // The post-op sees x_scale*w_scale*acc (/ y_scale): clip in the same units.
+    const float unit = quantized_output ? y_scale : 1.0f;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, clip_min / unit, clip_max / unit);
+  }
+  return ops;
 }
 
 std::vector<float> Int8Params::OutputScales() const {

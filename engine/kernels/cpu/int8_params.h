@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include "engine/core/status.h"
 #include "engine/runtime/op_kernel.h"
 
@@ -25,6 +27,8 @@ struct Int8Params {
   int32_t y_zero_point = 0;
   DataType y_type = DataType::kFloat;
   bool relu = false;
+  bool clip = false;  // clamp to [clip_min, clip_max] (Clip, e.g. ReLU6)
+  float clip_min = 0, clip_max = 0;
 
   // InvalidArgument when an input that must be constant is not, or types or
   // sizes do not match; `channels` is the weight's output-channel count.
@@ -33,6 +37,8 @@ struct Int8Params {
   // Scales oneDNN applies to the int32 accumulator, one per output channel:
   // x_scale * w_scale[c] (/ y_scale when the output is quantized).
   std::vector<float> OutputScales() const;
+  // The fused activation as oneDNN post-ops (empty when none).
+  dnnl::post_ops PostOps() const;
 };
 
 }  // namespace kiln::cpu
