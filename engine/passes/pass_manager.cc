@@ -6,7 +6,9 @@
 #include "engine/passes/common_subexpression_elimination.h"
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
+#include "engine/passes/conv_fusion.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/matmul_fusion.h"
 #include "engine/passes/reshape_chain.h"
 #include "engine/passes/transpose_merge.h"
 
@@ -21,6 +23,9 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvBatchNormFoldingPass>());
   passes.push_back(std::make_unique<ReshapeChainPass>());
   passes.push_back(std::make_unique<TransposeMergePass>());
+  // Kernel fusions last: other passes match the plain ONNX operators first.
+  passes.push_back(std::make_unique<ConvFusionPass>());
+  passes.push_back(std::make_unique<MatMulFusionPass>());
   return passes;
 }
 

@@ -1,0 +1,155 @@
+#include "engine/kernels/cpu/dnnl_conv.h"
+
+#include <cstring>
+
+namespace kiln::cpu {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+constexpr auto kF32 = dnnl::memory::data_type::f32;
+
+// Weights as oneDNN sees them: [M, C/g, K...] or, grouped, [g, M/g, C/g, K...].
+Shape WeightsDims(const ConvGeometry& g) {
+  Shape dims;
+  if (g.group > 1) dims.push_back(g.group);
+  dims.push_back(g.out_channels / g.group);
+  dims.push_back(g.in_channels / g.group);
+  dims.insert(dims.end(), g.kernel.begin(), g.kernel.end());
+  return dims;
+}
+
+Shape ImageShape(const ConvGeometry& g, int64_t channels, const Shape& spatial) {
+  Shape s{g.batch, channels};
+  s.insert(s.end(), spatial.begin(), spatial.end());
+  return s;
+}
+
+// A memory of `desc` holding `plain` data: the plain memory itself when the
+// layouts match, else a reordered copy.
+Result<dnnl::memory> ToLayout(const dnnl::memory& plain, const dnnl::memory::desc& desc, int threads) {
+  if (plain.get_desc() == desc) return plain;
+  return DnnlReorderToNew(plain, desc, threads);
+}
+
+}  // namespace
+
+DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum)
+    : activation_(activation), residual_sum_(residual_sum) {
+  if (const Tensor* w = init.ConstantInput(1); w != nullptr) constant_weights_ = *w;
+}
+
+bool DnnlConv::Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g) {
+  if (x.dtype() != DataType::kFloat || w.dtype() != DataType::kFloat) return false;
+  if (g.kernel.empty() || g.kernel.size() > 3) return false;
+  for (size_t d = 0; d < g.kernel.size(); ++d) {
+    if (g.pads_begin[d] < 0 || g.pads_end[d] < 0) return false;
+  }
+  return x.num_elements() > 0 && w.num_elements() > 0;
+}
+
+Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias) const {
+  Plan plan;
+  const Shape src_shape = ImageShape(g, g.in_channels, g.image);
+  const Shape dst_shape = ImageShape(g, g.out_channels, g.grid);
+  const Shape weights_shape = WeightsDims(g);
+  plan.src_plain = DnnlPlainDesc(src_shape, kF32);
+  plan.dst_plain = DnnlPlainDesc(dst_shape, kF32);
+  plan.weights_plain = DnnlPlainDesc(weights_shape, kF32);
+  plan.bias = has_bias ? DnnlPlainDesc({g.out_channels}, kF32) : dnnl::memory::desc();
+  plan.flops = 2.0 * static_cast<double>(g.batch) * static_cast<double>(g.out_channels) *
+               static_cast<double>(g.grid_size()) * static_cast<double>(g.in_channels / g.group) *
+               static_cast<double>(g.kernel_size());
+
+  dnnl::memory::dims strides(g.strides.begin(), g.strides.end());
+  dnnl::memory::dims dilations;
+  for (int64_t d : g.dilations) dilations.push_back(d - 1);  // oneDNN counts the gaps
+  dnnl::memory::dims pad_l(g.pads_begin.begin(), g.pads_begin.end());
+  dnnl::memory::dims pad_r(g.pads_end.begin(), g.pads_end.end());
+
+  dnnl::post_ops ops;
+  if (residual_sum_) ops.append_sum(1.0f);
+  activation_.AppendTo(ops);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+
+  // Let oneDNN choose every layout; plain activations are reordered at the edges.
+  const dnnl::memory::desc src_any(DnnlDims(src_shape), kF32, tag::any);
+  const dnnl::memory::desc dst_any(DnnlDims(dst_shape), kF32, tag::any);
+  const dnnl::memory::desc weights_any(DnnlDims(weights_shape), kF32, tag::any);
+  KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
+    dnnl::convolution_forward::desc desc =
+        has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, src_any, weights_any,
+                                                   plan.bias, dst_any, strides, dilations, pad_l, pad_r)
+                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
+                                                   strides, dilations, pad_l, pad_r);
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, DnnlEngine());
+    plan.src = pd.src_desc();
+    plan.dst = pd.dst_desc();
+    plan.weights = pd.weights_desc();
+    plan.primitive = dnnl::convolution_forward(pd);
+  }));
+  if (constant_weights_) {
+    KILN_ASSIGN_OR_RETURN(plan.packed_weights, PackedWeights(plan.weights_plain, plan.weights));
+  }
+  return plan;
+}
+
+Result<std::shared_ptr<const dnnl::memory>> DnnlConv::PackedWeights(const dnnl::memory::desc& plain,
+                                                                    const dnnl::memory::desc& desc) const {
+  std::lock_guard<std::mutex> lock(packed_mutex_);
+  for (const auto& [packed_desc, memory] : packed_) {
+    if (packed_desc == desc) return memory;
+  }
+  const dnnl::memory src = DnnlWrap(plain, constant_weights_->raw_data());
+  KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(src, desc, 1));
+  auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
+  packed_.emplace_back(desc, shared);
+  return shared;
+}
+
+Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w,
+                     const Tensor* bias, const Tensor* residual, Tensor& y) const {
+  DnnlShapeKey key = x.shape();
+  if (!constant_weights_) key.insert(key.end(), w.shape().begin(), w.shape().end());
+  key.push_back(bias != nullptr ? 1 : 0);
+  KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
+                        plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
+  const int threads = DnnlThreadsFor(ctx, plan->flops);
+
+  const dnnl::memory src_plain = DnnlWrap(plan->src_plain, x.raw_data());
+  KILN_ASSIGN_OR_RETURN(dnnl::memory src, ToLayout(src_plain, plan->src, threads));
+  dnnl::memory weights;
+  if (plan->packed_weights) {
+    weights = *plan->packed_weights;
+  } else {
+    KILN_ASSIGN_OR_RETURN(weights, ToLayout(DnnlWrap(plan->weights_plain, w.raw_data()), plan->weights, threads));
+  }
+  const dnnl::memory dst_plain = DnnlWrap(plan->dst_plain, y.raw_data());
+  const bool dst_blocked = !(plan->dst == plan->dst_plain);
+  dnnl::memory dst = dst_plain;
+  if (residual != nullptr) {
+    // The sum post-op accumulates into what dst holds: the residual.
+    const dnnl::memory residual_plain = DnnlWrap(plan->dst_plain, residual->raw_data());
+    if (dst_blocked) {
+      KILN_ASSIGN_OR_RETURN(dst, DnnlReorderToNew(residual_plain, plan->dst, threads));
+    } else if (residual->raw_data() != y.raw_data()) {
+      std::memcpy(y.raw_data(), residual->raw_data(), plan->dst_plain.get_size());
+    }
+  } else if (dst_blocked) {
+    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { dst = dnnl::memory(plan->dst, DnnlEngine()); }));
+  }
+
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, DnnlWrap(plan->bias, bias->raw_data()));
+  KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Conv"));
+  if (dst_blocked) {
+    dnnl::reorder back;
+    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { back = dnnl::reorder(dst, dst_plain); }));
+    KILN_RETURN_IF_ERROR(DnnlExecute(back, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_plain}}, threads, "Conv"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace kiln::cpu
