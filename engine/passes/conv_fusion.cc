@@ -56,7 +56,8 @@ std::optional<std::vector<float>> PerChannelConstant(const Tensor& c, int64_t ch
 // when it cannot be fused.
 bool Absorb(ir::Graph& graph, ir::Node& conv, const ir::Node& reader) {
   const std::string& out = conv.outputs[0];
-  if (HasActivation(conv)) return false;
+  // A channels-last output (conv_channels_last) must keep its only-convolution readers.
+  if (HasActivation(conv) || conv.GetInt("y_channels_last", 0) != 0) return false;
   if (auto activation = MatchActivation(graph, reader); activation && reader.inputs[0] == out) {
     SetActivation(conv, *activation);
     return true;

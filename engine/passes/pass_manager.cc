@@ -6,6 +6,7 @@
 #include "engine/passes/common_subexpression_elimination.h"
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
+#include "engine/passes/conv_channels_last.h"
 #include "engine/passes/conv_fusion.h"
 #include "engine/passes/dead_code_elimination.h"
 #include "engine/passes/matmul_fusion.h"
@@ -26,6 +27,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   // Kernel fusions last: other passes match the plain ONNX operators first.
   passes.push_back(std::make_unique<ConvFusionPass>());
   passes.push_back(std::make_unique<MatMulFusionPass>());
+  passes.push_back(std::make_unique<ConvChannelsLastPass>());
   return passes;
 }
 

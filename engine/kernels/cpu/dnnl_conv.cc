@@ -24,6 +24,25 @@ Shape ImageShape(const ConvGeometry& g, int64_t channels, const Shape& spatial) 
   return s;
 }
 
+// Dense channels-last (N, spatial..., C in memory) descriptor of NC... dims.
+dnnl::memory::desc ChannelsLastDesc(const Shape& shape) {
+  const size_t rank = shape.size();
+  dnnl::memory::dims strides(rank);
+  int64_t stride = 1;
+  strides[1] = stride;
+  stride *= std::max<int64_t>(shape[1], 1);
+  for (size_t d = rank; d-- > 2;) {
+    strides[d] = stride;
+    stride *= std::max<int64_t>(shape[d], 1);
+  }
+  strides[0] = stride;
+  return dnnl::memory::desc(DnnlDims(shape), kF32, strides);
+}
+
+dnnl::memory::desc IoDesc(const Shape& shape, bool channels_last) {
+  return channels_last ? ChannelsLastDesc(shape) : DnnlPlainDesc(shape, kF32);
+}
+
 // A memory of `desc` holding `plain` data: the plain memory itself when the
 // layouts match, else a reordered copy.
 Result<dnnl::memory> ToLayout(const dnnl::memory& plain, const dnnl::memory::desc& desc, int threads) {
@@ -33,8 +52,8 @@ Result<dnnl::memory> ToLayout(const dnnl::memory& plain, const dnnl::memory::des
 
 }  // namespace
 
-DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum)
-    : activation_(activation), residual_sum_(residual_sum) {
+DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout)
+    : activation_(activation), residual_sum_(residual_sum), layout_(layout) {
   if (const Tensor* w = init.ConstantInput(1); w != nullptr) constant_weights_ = *w;
 }
 
@@ -52,8 +71,9 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
   const Shape src_shape = ImageShape(g, g.in_channels, g.image);
   const Shape dst_shape = ImageShape(g, g.out_channels, g.grid);
   const Shape weights_shape = WeightsDims(g);
-  plan.src_plain = DnnlPlainDesc(src_shape, kF32);
-  plan.dst_plain = DnnlPlainDesc(dst_shape, kF32);
+  plan.src_io = IoDesc(src_shape, layout_.x_channels_last);
+  plan.dst_io = IoDesc(dst_shape, layout_.y_channels_last);
+  plan.residual_io = IoDesc(dst_shape, layout_.residual_channels_last);
   plan.weights_plain = DnnlPlainDesc(weights_shape, kF32);
   plan.bias = has_bias ? DnnlPlainDesc({g.out_channels}, kF32) : dnnl::memory::desc();
   plan.flops = 2.0 * static_cast<double>(g.batch) * static_cast<double>(g.out_channels) *
@@ -72,9 +92,12 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
 
-  // Let oneDNN choose every layout; plain activations are reordered at the edges.
-  const dnnl::memory::desc src_any(DnnlDims(src_shape), kF32, tag::any);
-  const dnnl::memory::desc dst_any(DnnlDims(dst_shape), kF32, tag::any);
+  // Let oneDNN choose the layouts of plain tensors (reordered at the edges);
+  // channels-last tensors are used as they are.
+  const dnnl::memory::desc src_any =
+      layout_.x_channels_last ? plan.src_io : dnnl::memory::desc(DnnlDims(src_shape), kF32, tag::any);
+  const dnnl::memory::desc dst_any =
+      layout_.y_channels_last ? plan.dst_io : dnnl::memory::desc(DnnlDims(dst_shape), kF32, tag::any);
   const dnnl::memory::desc weights_any(DnnlDims(weights_shape), kF32, tag::any);
   KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
     dnnl::convolution_forward::desc desc =
@@ -118,36 +141,42 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
                         plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
   const int threads = DnnlThreadsFor(ctx, plan->flops);
 
-  const dnnl::memory src_plain = DnnlWrap(plan->src_plain, x.raw_data());
-  KILN_ASSIGN_OR_RETURN(dnnl::memory src, ToLayout(src_plain, plan->src, threads));
+  const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
+  KILN_ASSIGN_OR_RETURN(dnnl::memory src, ToLayout(src_given, plan->src, threads));
   dnnl::memory weights;
   if (plan->packed_weights) {
     weights = *plan->packed_weights;
   } else {
     KILN_ASSIGN_OR_RETURN(weights, ToLayout(DnnlWrap(plan->weights_plain, w.raw_data()), plan->weights, threads));
   }
-  const dnnl::memory dst_plain = DnnlWrap(plan->dst_plain, y.raw_data());
-  const bool dst_blocked = !(plan->dst == plan->dst_plain);
-  dnnl::memory dst = dst_plain;
+  const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
+  const bool dst_reordered = !(plan->dst == plan->dst_io);
+  dnnl::memory dst = dst_given;
+  if (dst_reordered) {
+    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { dst = dnnl::memory(plan->dst, DnnlEngine()); }));
+  }
   if (residual != nullptr) {
     // The sum post-op accumulates into what dst holds: the residual.
-    const dnnl::memory residual_plain = DnnlWrap(plan->dst_plain, residual->raw_data());
-    if (dst_blocked) {
-      KILN_ASSIGN_OR_RETURN(dst, DnnlReorderToNew(residual_plain, plan->dst, threads));
-    } else if (residual->raw_data() != y.raw_data()) {
-      std::memcpy(y.raw_data(), residual->raw_data(), plan->dst_plain.get_size());
+    const dnnl::memory residual_given = DnnlWrap(plan->residual_io, residual->raw_data());
+    if (plan->residual_io == plan->dst) {
+      if (residual->raw_data() != dst.get_data_handle()) {
+        std::memcpy(dst.get_data_handle(), residual->raw_data(), plan->dst.get_size());
+      }
+    } else {
+      dnnl::reorder copy;
+      KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { copy = dnnl::reorder(residual_given, dst); }));
+      KILN_RETURN_IF_ERROR(
+          DnnlExecute(copy, {{DNNL_ARG_FROM, residual_given}, {DNNL_ARG_TO, dst}}, threads, "Conv"));
     }
-  } else if (dst_blocked) {
-    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { dst = dnnl::memory(plan->dst, DnnlEngine()); }));
   }
 
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
   if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, DnnlWrap(plan->bias, bias->raw_data()));
   KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Conv"));
-  if (dst_blocked) {
+  if (dst_reordered) {
     dnnl::reorder back;
-    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { back = dnnl::reorder(dst, dst_plain); }));
-    KILN_RETURN_IF_ERROR(DnnlExecute(back, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_plain}}, threads, "Conv"));
+    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { back = dnnl::reorder(dst, dst_given); }));
+    KILN_RETURN_IF_ERROR(DnnlExecute(back, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Conv"));
   }
   return Status::Ok();
 }

@@ -8,9 +8,10 @@
 // Constant weights (initializers) are reordered once into the layout the
 // primitive prefers and shared by every shape that wants the same layout.
 // Per input shape the primitive and its layouts are built once and cached
-// (bounded). Activations stay in Kiln's plain NCHW layout at the kernel's
-// edges; when oneDNN prefers a blocked layout the input and output are
-// reordered inside Run.
+// (bounded). Activations are in Kiln's plain NCHW layout, or channels-last
+// (NHWC in memory, shapes still NCHW) where the conv_channels_last pass
+// chained convolutions; when oneDNN prefers another layout the input,
+// residual and output are reordered inside Run.
 //
 // Thread-safety: Run may be called from several threads at once.
 #pragma once
@@ -28,10 +29,19 @@
 
 namespace kiln::cpu {
 
+// Which of a convolution's activation tensors are stored channels-last.
+struct DnnlConvLayout {
+  bool x_channels_last = false;
+  bool y_channels_last = false;
+  bool residual_channels_last = false;
+
+  bool any() const { return x_channels_last || y_channels_last || residual_channels_last; }
+};
+
 class DnnlConv {
  public:
   // `init` gives the constant weights (input 1) when there are any.
-  DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum);
+  DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout = {});
 
   // True when Run handles a convolution of x with these geometry and types.
   static bool Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g);
@@ -45,7 +55,8 @@ class DnnlConv {
  private:
   struct Plan {
     dnnl::convolution_forward primitive;
-    dnnl::memory::desc src_plain, src, weights_plain, weights, dst_plain, dst, bias;
+    // *_io: the layouts of the tensors Run gets; src, weights, dst: the primitive's.
+    dnnl::memory::desc src_io, src, weights_plain, weights, dst_io, dst, residual_io, bias;
     std::shared_ptr<const dnnl::memory> packed_weights;  // constant weights in `weights` layout
     double flops = 0;
   };
@@ -58,6 +69,7 @@ class DnnlConv {
   std::optional<Tensor> constant_weights_;  // shares the initializer's storage
   FusedActivation activation_;
   bool residual_sum_;
+  DnnlConvLayout layout_;
   mutable DnnlPrimitiveCache<Plan> plans_;
   mutable std::mutex packed_mutex_;
   mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded

@@ -1,9 +1,13 @@
 // kiln::FusedConv (internal, produced by passes/conv_activation_fusion):
 //   Y = activation(Conv(X, W, B) + Z)
 // Inputs X, W, optional B (bias), optional Z (a residual of Y's shape);
-// Conv's attributes plus FusedActivation's (fused_activation.h). float32
-// runs as one oneDNN convolution with sum and eltwise post-ops; anything
-// else runs Conv on Kiln's path, then the sum and the activation.
+// Conv's attributes plus FusedActivation's (fused_activation.h), and
+// x_channels_last / y_channels_last / z_channels_last (ints, default 0):
+// the tensor is stored channels-last (NHWC in memory; its shape stays
+// NCHW), set by passes/conv_channels_last on chains of convolutions.
+// float32 runs as one oneDNN convolution with sum and eltwise post-ops;
+// anything else (plain layouts only) runs Conv on Kiln's path, then the sum
+// and the activation.
 #include <algorithm>
 
 #include "engine/kernels/cpu/conv_util.h"
@@ -18,8 +22,9 @@ constexpr int kResidualInput = 3;
 
 class FusedConvKernel final : public OpKernel {
  public:
-  FusedConvKernel(ConvAttributes attrs, FusedActivation activation, bool residual, const KernelInit& init)
-      : attrs_(std::move(attrs)), activation_(activation), dnnl_(init, activation, residual) {}
+  FusedConvKernel(ConvAttributes attrs, FusedActivation activation, bool residual, DnnlConvLayout layout,
+                  const KernelInit& init)
+      : attrs_(std::move(attrs)), activation_(activation), layout_(layout), dnnl_(init, activation, residual, layout) {}
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
@@ -45,6 +50,9 @@ class FusedConvKernel final : public OpKernel {
     Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
     if (y.num_elements() == 0) return Status::Ok();
     if (DnnlConv::Supports(x, w, g)) return dnnl_.Run(ctx, g, x, w, bias, residual, y);
+    if (layout_.any()) {
+      return Status::Unimplemented("FusedConv with channels-last tensors needs float32 and 1-3 spatial dimensions");
+    }
     if (x.dtype() != DataType::kFloat) {
       return Status::Unimplemented("FusedConv runs on float tensors only, got " +
                                    std::string(DataTypeName(x.dtype())));
@@ -63,6 +71,7 @@ class FusedConvKernel final : public OpKernel {
  private:
   ConvAttributes attrs_;
   FusedActivation activation_;
+  DnnlConvLayout layout_;
   DnnlConv dnnl_;
 };
 
@@ -72,7 +81,11 @@ Result<std::unique_ptr<OpKernel>> MakeFusedConv(const KernelInit& init) {
   KILN_ASSIGN_OR_RETURN(ConvAttributes attrs, ConvAttributes::FromNode(init.node));
   KILN_ASSIGN_OR_RETURN(FusedActivation activation, FusedActivation::FromNode(init.node));
   const bool residual = init.node.inputs.size() > kResidualInput && !init.node.inputs[kResidualInput].empty();
-  return std::unique_ptr<OpKernel>(new FusedConvKernel(std::move(attrs), activation, residual, init));
+  DnnlConvLayout layout;
+  layout.x_channels_last = init.node.GetInt("x_channels_last", 0) != 0;
+  layout.y_channels_last = init.node.GetInt("y_channels_last", 0) != 0;
+  layout.residual_channels_last = residual && init.node.GetInt("z_channels_last", 0) != 0;
+  return std::unique_ptr<OpKernel>(new FusedConvKernel(std::move(attrs), activation, residual, layout, init));
 }
 
 }  // namespace kiln::cpu
