@@ -64,9 +64,13 @@ bool Absorb(ir::Graph& graph, ir::Node& node, Family family, const ir::Node& rea
   const Tensor* c = ConstantValue(graph, other);
   auto n = ColumnsOf(graph, node, family);
   if (c == nullptr || !n) return false;
-  // The product's rank: Gemm's is 2; MatMul's at least 2 when A and B are not 1-D.
+  // The product's rank: Gemm's is 2; MatMul's at least 1 (B has 2 dimensions
+  // or more here, so the product ends in N), which a 1-D or scalar c never
+  // widens; a c of higher rank needs A's and B's ranks.
   size_t rank = 2;
-  if (family == Family::kMatMul) {
+  if (family == Family::kMatMul && c->rank() <= 1) {
+    rank = 1;
+  } else if (family == Family::kMatMul) {
     auto a_rank = KnownRank(graph, node.inputs[0]);
     auto b_rank = KnownRank(graph, node.inputs[1]);
     if (!a_rank || !b_rank || *a_rank < 2) return false;

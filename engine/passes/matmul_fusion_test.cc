@@ -27,6 +27,22 @@ TEST(MatMulFusion, FusesBiasAndActivation) {
   ExpectSameResults(original, m, {{"a", Value(Ramp({2, 3, 4}))}});
 }
 
+TEST(MatMulFusion, FusesVectorBiasWhateverTheRankOfA) {
+  ir::Model m = NewModel();
+  AddInput(m, "a", {2, 3, 4});
+  m.graph.inputs[0].type.shape.reset();  // rank unknown to the pass
+  AddConstant(m, "B", Ramp({4, 5}));
+  AddConstant(m, "bias", Ramp({5}));
+  AddNode(m, "MatMul", {"a", "B"}, {"p"});
+  AddNode(m, "Add", {"p", "bias"}, {"y"});
+  AddOutput(m, "y");
+  ir::Model original = m;
+  ASSERT_TRUE(*MatMulFusionPass().Run(m));
+  ASSERT_EQ(m.graph.nodes.size(), 1u);
+  EXPECT_EQ(m.graph.nodes[0].op_type, "FusedMatMul");
+  ExpectSameResults(original, m, {{"a", Value(Ramp({2, 3, 4}))}});
+}
+
 TEST(MatMulFusion, FusesGemmBiasAndClip) {
   ir::Model m = NewModel();
   AddInput(m, "a", {3, 4});
