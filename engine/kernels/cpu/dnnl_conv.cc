@@ -113,6 +113,16 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
     plan.weights = pd.weights_desc();
     plan.primitive = dnnl::convolution_forward(pd);
   }));
+  KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
+    const dnnl::engine& engine = DnnlEngine();
+    auto make = [&](const dnnl::memory::desc& from, const dnnl::memory::desc& to) -> std::optional<dnnl::reorder> {
+      if (from == to) return std::nullopt;
+      return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to));
+    };
+    plan.to_src = make(plan.src_io, plan.src);
+    if (residual_sum_) plan.residual_to_dst = make(plan.residual_io, plan.dst);
+    plan.from_dst = make(plan.dst, plan.dst_io);
+  }));
   if (constant_weights_) {
     KILN_ASSIGN_OR_RETURN(plan.packed_weights, PackedWeights(plan.weights_plain, plan.weights));
   }
@@ -141,8 +151,17 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
                         plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
   const int threads = DnnlThreadsFor(ctx, plan->flops);
 
-  const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
-  KILN_ASSIGN_OR_RETURN(dnnl::memory src, ToLayout(src_given, plan->src, threads));
+  // A new memory of `desc` (oneDNN's allocator) for a layout change.
+  auto scratch = [&](const dnnl::memory::desc& desc, dnnl::memory& out) {
+    return DnnlCatch("Conv", [&] { out = dnnl::memory(desc, DnnlEngine()); });
+  };
+  dnnl::memory src = DnnlWrap(plan->src_io, x.raw_data());
+  if (plan->to_src) {
+    dnnl::memory converted;
+    KILN_RETURN_IF_ERROR(scratch(plan->src, converted));
+    KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}}, threads, "Conv"));
+    src = converted;
+  }
   dnnl::memory weights;
   if (plan->packed_weights) {
     weights = *plan->packed_weights;
@@ -150,33 +169,25 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
     KILN_ASSIGN_OR_RETURN(weights, ToLayout(DnnlWrap(plan->weights_plain, w.raw_data()), plan->weights, threads));
   }
   const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
-  const bool dst_reordered = !(plan->dst == plan->dst_io);
   dnnl::memory dst = dst_given;
-  if (dst_reordered) {
-    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { dst = dnnl::memory(plan->dst, DnnlEngine()); }));
-  }
+  if (plan->from_dst) KILN_RETURN_IF_ERROR(scratch(plan->dst, dst));
   if (residual != nullptr) {
     // The sum post-op accumulates into what dst holds: the residual.
     const dnnl::memory residual_given = DnnlWrap(plan->residual_io, residual->raw_data());
-    if (plan->residual_io == plan->dst) {
-      if (residual->raw_data() != dst.get_data_handle()) {
-        std::memcpy(dst.get_data_handle(), residual->raw_data(), plan->dst.get_size());
-      }
-    } else {
-      dnnl::reorder copy;
-      KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { copy = dnnl::reorder(residual_given, dst); }));
-      KILN_RETURN_IF_ERROR(
-          DnnlExecute(copy, {{DNNL_ARG_FROM, residual_given}, {DNNL_ARG_TO, dst}}, threads, "Conv"));
+    if (plan->residual_to_dst) {
+      KILN_RETURN_IF_ERROR(DnnlExecute(*plan->residual_to_dst, {{DNNL_ARG_FROM, residual_given}, {DNNL_ARG_TO, dst}},
+                                       threads, "Conv"));
+    } else if (residual->raw_data() != dst.get_data_handle()) {
+      std::memcpy(dst.get_data_handle(), residual->raw_data(), plan->dst.get_size());
     }
   }
 
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
   if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, DnnlWrap(plan->bias, bias->raw_data()));
   KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Conv"));
-  if (dst_reordered) {
-    dnnl::reorder back;
-    KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] { back = dnnl::reorder(dst, dst_given); }));
-    KILN_RETURN_IF_ERROR(DnnlExecute(back, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Conv"));
+  if (plan->from_dst) {
+    KILN_RETURN_IF_ERROR(
+        DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Conv"));
   }
   return Status::Ok();
 }

@@ -58,6 +58,8 @@ class DnnlConv {
     // *_io: the layouts of the tensors Run gets; src, weights, dst: the primitive's.
     dnnl::memory::desc src_io, src, weights_plain, weights, dst_io, dst, residual_io, bias;
     std::shared_ptr<const dnnl::memory> packed_weights;  // constant weights in `weights` layout
+    // Layout changes at the edges, built once; empty when the layouts already agree.
+    std::optional<dnnl::reorder> to_src, residual_to_dst, from_dst;
     double flops = 0;
   };
 
