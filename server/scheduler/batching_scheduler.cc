@@ -33,13 +33,6 @@ std::vector<QueuePolicy> LevelPolicies(const SchedulerOptions& options) {
   return policies;
 }
 
-bool AnyTimeoutPossible(const std::vector<QueuePolicy>& policies) {
-  for (const QueuePolicy& policy : policies) {
-    if (policy.default_timeout_us != 0 || policy.allow_timeout_override) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::unique_ptr<BatchingScheduler> BatchingScheduler::Start(const SchedulerOptions& options,
@@ -49,9 +42,6 @@ std::unique_ptr<BatchingScheduler> BatchingScheduler::Start(const SchedulerOptio
       new BatchingScheduler(options, std::move(instances), std::move(stats)));
   for (size_t i = 0; i < scheduler->instances_.size(); ++i) {
     scheduler->workers_.emplace_back([s = scheduler.get(), i] { s->WorkerLoop(i); });
-  }
-  if (AnyTimeoutPossible(LevelPolicies(options))) {
-    scheduler->timer_ = std::thread([s = scheduler.get()] { s->TimerLoop(); });
   }
   return scheduler;
 }
@@ -118,6 +108,9 @@ void BatchingScheduler::Enqueue(std::unique_ptr<ScheduledRequest> request) {
   const bool earliest_deadline =
       entry.timeout_us != 0 &&
       (!previous_deadline || now + std::chrono::microseconds(entry.timeout_us) < *previous_deadline);
+  if (entry.timeout_us != 0 && !timer_.joinable()) {
+    timer_ = std::thread([this] { TimerLoop(); });  // the first request that can time out
+  }
   queue_.Push(level, std::move(entry));
   PublishDepthLocked();
   lock.unlock();
@@ -175,7 +168,14 @@ void BatchingScheduler::WorkerLoop(size_t instance) {
     if (batch.empty()) return;
     if (options_.on_execution_start) options_.on_execution_start(instance, batch.size());
     const Clock::time_point started = Clock::now();
-    BatchOutcome outcome = ExecuteBatch(session, batch);
+    BatchOutcome outcome;
+    try {
+      outcome = ExecuteBatch(session, batch);
+    } catch (const std::exception& e) {  // e.g. bad_alloc: answer, keep the worker alive
+      outcome = BatchOutcome{};
+      outcome.results.assign(batch.size(), Result<TensorMap>(Status::Internal(
+                                               std::string("model execution failed: ") + e.what())));
+    }
     uint64_t items = 0;
     for (const QueuedRequest& queued : batch) items += static_cast<uint64_t>(queued.batch_size);
     if (!outcome.results.empty() && outcome.results.front().ok()) {

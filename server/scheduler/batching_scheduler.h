@@ -5,8 +5,8 @@
 // several instances run truly in parallel, each picking up work as soon as
 // it is free.
 //
-// Queue timeouts are enforced by a timer thread (only started when a policy
-// can give a request a timeout), so a request that times out is answered at
+// Queue timeouts are enforced by a timer thread (started with the first
+// request that has a timeout), so a request that times out is answered at
 // its deadline even while every instance is busy. Nothing polls: every
 // thread sleeps on a condition variable with a deadline.
 //
@@ -79,7 +79,7 @@ class BatchingScheduler final : public Scheduler {
 
   std::mutex drain_mutex_;            // serialises Drain callers
   std::vector<std::thread> workers_;  // one per instance
-  std::thread timer_;                 // not started when no request can time out
+  std::thread timer_;                 // guarded by mutex_ until stopping_; started on the first timeout
 };
 
 }  // namespace kiln::server
