@@ -20,7 +20,9 @@ Shape ConvOutputShape(const ConvGeometry& g) {
 class ConvKernel final : public OpKernel {
  public:
   ConvKernel(ConvAttributes attrs, const KernelInit& init)
-      : attrs_(std::move(attrs)), dnnl_(init, FusedActivation{}, /*residual_sum=*/false) {}
+      : attrs_(std::move(attrs)), dnnl_(init, FusedActivation{}, /*residual_sum=*/false) {
+    dnnl_.Prepare(init, attrs_);
+  }
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));

@@ -66,6 +66,30 @@ bool DnnlConv::Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g)
   return x.num_elements() > 0 && w.num_elements() > 0;
 }
 
+DnnlShapeKey DnnlConv::KeyFor(const Shape& x, const Shape& w, bool has_bias) const {
+  DnnlShapeKey key = x;
+  if (!constant_weights_) key.insert(key.end(), w.begin(), w.end());
+  key.push_back(has_bias ? 1 : 0);
+  return key;
+}
+
+void DnnlConv::Prepare(const KernelInit& init, const ConvAttributes& attrs) {
+  if (!constant_weights_ || constant_weights_->dtype() != DataType::kFloat || init.node.inputs.empty()) return;
+  const ir::TypeInfo* type = init.graph.FindType(init.node.inputs[0]);
+  if (type == nullptr || type->elem_type != DataType::kFloat || !type->shape) return;
+  Shape x;
+  for (const ir::Dim& d : *type->shape) x.push_back(d.is_fixed() ? d.value : 1);
+  auto g = ConvGeometryFor(attrs, x, constant_weights_->shape());
+  if (!g.ok() || NumElements(x) == 0) return;
+  for (size_t d = 0; d < g->kernel.size(); ++d) {
+    if (g->pads_begin[d] < 0 || g->pads_end[d] < 0) return;
+  }
+  if (g->kernel.empty() || g->kernel.size() > 3 || g->grid_size() == 0) return;
+  const bool has_bias = init.node.inputs.size() > 2 && !init.node.inputs[2].empty();
+  // A failure here (e.g. an inconsistent declared type) is reported by Run, if it recurs.
+  (void)plans_.GetOrBuild(KeyFor(x, constant_weights_->shape(), has_bias), [&] { return BuildPlan(*g, has_bias); });
+}
+
 Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias) const {
   Plan plan;
   const Shape src_shape = ImageShape(g, g.in_channels, g.image);
@@ -144,9 +168,7 @@ Result<std::shared_ptr<const dnnl::memory>> DnnlConv::PackedWeights(const dnnl::
 
 Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w,
                      const Tensor* bias, const Tensor* residual, Tensor& y) const {
-  DnnlShapeKey key = x.shape();
-  if (!constant_weights_) key.insert(key.end(), w.shape().begin(), w.shape().end());
-  key.push_back(bias != nullptr ? 1 : 0);
+  const DnnlShapeKey key = KeyFor(x.shape(), w.shape(), bias != nullptr);
   KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
                         plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
   const int threads = DnnlThreadsFor(ctx, plan->flops);

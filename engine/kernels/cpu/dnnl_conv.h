@@ -43,6 +43,12 @@ class DnnlConv {
   // `init` gives the constant weights (input 1) when there are any.
   DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout = {});
 
+  // With constant weights and a declared input type, builds the plan for
+  // that input shape (unknown dimensions taken as 1) now, at session
+  // creation, so the first Run finds its primitive and packed weights ready.
+  // Does nothing when that is not possible; errors are left to Run.
+  void Prepare(const KernelInit& init, const ConvAttributes& attrs);
+
   // True when Run handles a convolution of x with these geometry and types.
   static bool Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g);
 
@@ -64,6 +70,7 @@ class DnnlConv {
   };
 
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
+  DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
   // The constant weights reordered into `desc`, reordered once per layout.
   Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& plain,
                                                             const dnnl::memory::desc& desc) const;

@@ -42,6 +42,13 @@ class DnnlMatMul {
 
   static bool Supports(const Tensor& a, const Tensor& b);
 
+  // With a constant B, builds the plan for these dimensions (as Run takes
+  // them) now, at session creation, so a first Run of that shape finds its
+  // primitive and packed B ready. Errors are left to Run.
+  void Prepare(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims, bool has_bias, const Shape& bias_dims,
+               bool accumulate, float beta);
+  bool has_constant_b() const { return constant_b_.has_value(); }
+
   // True when alpha != 1 (the product is scaled).
   bool scales_output() const { return options_.alpha != 1.0f; }
 
@@ -61,8 +68,10 @@ class DnnlMatMul {
     double flops = 0;
   };
 
-  Result<Plan> BuildPlan(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims, const Tensor* bias,
+  Result<Plan> BuildPlan(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims, bool has_bias,
                          const Shape& bias_dims, bool accumulate, float beta) const;
+  static DnnlShapeKey KeyFor(const Shape& a_dims, const Shape& b_dims, bool has_bias, const Shape& bias_dims,
+                             bool accumulate);
   Result<std::shared_ptr<const dnnl::memory>> PackedB(const dnnl::memory::desc& plain,
                                                       const dnnl::memory::desc& desc) const;
 
@@ -72,6 +81,13 @@ class DnnlMatMul {
   mutable std::mutex packed_mutex_;
   mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded
 };
+
+// Prepares `dnnl` (a MatMul / FusedMatMul kernel's, B = input 1) for the
+// declared shape of input 0, unknown dimensions taken as 1.
+void PrepareDnnlMatMul(DnnlMatMul& dnnl, const KernelInit& init);
+
+// Prepares `dnnl` (a Gemm / FusedGemm kernel's) likewise.
+void PrepareDnnlGemm(DnnlMatMul& dnnl, const KernelInit& init, bool trans_a, bool trans_b, float alpha, float beta);
 
 // NumPy matmul of float tensors a, b (shape `s`) into `out`, plus `bias` (may
 // be null; [N], broadcast over the rows), on `dnnl`.

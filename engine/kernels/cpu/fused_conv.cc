@@ -24,7 +24,9 @@ class FusedConvKernel final : public OpKernel {
  public:
   FusedConvKernel(ConvAttributes attrs, FusedActivation activation, bool residual, DnnlConvLayout layout,
                   const KernelInit& init)
-      : attrs_(std::move(attrs)), activation_(activation), layout_(layout), dnnl_(init, activation, residual, layout) {}
+      : attrs_(std::move(attrs)), activation_(activation), layout_(layout), dnnl_(init, activation, residual, layout) {
+    dnnl_.Prepare(init, attrs_);
+  }
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));

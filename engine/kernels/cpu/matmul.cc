@@ -29,7 +29,9 @@ Status CheckSameType(const Tensor& a, const Tensor& b) {
 class MatMulKernel final : public OpKernel {
  public:
   MatMulKernel(const KernelInit& init, FusedActivation activation)
-      : activation_(activation), dnnl_(init, 1, DnnlMatMulOptions{false, false, 1.0f, activation}) {}
+      : activation_(activation), dnnl_(init, 1, DnnlMatMulOptions{false, false, 1.0f, activation}) {
+    PrepareDnnlMatMul(dnnl_, init);
+  }
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
@@ -76,7 +78,9 @@ class GemmKernel final : public OpKernel {
         alpha_(init.node.GetFloat("alpha", 1.0f)),
         beta_(init.node.GetFloat("beta", 1.0f)),
         activation_(activation),
-        dnnl_(init, 1, DnnlMatMulOptions{trans_a_, trans_b_, alpha_, activation}) {}
+        dnnl_(init, 1, DnnlMatMulOptions{trans_a_, trans_b_, alpha_, activation}) {
+    PrepareDnnlGemm(dnnl_, init, trans_a_, trans_b_, alpha_, beta_);
+  }
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
