@@ -3,12 +3,15 @@
 #include <algorithm>
 
 #include "engine/ir/verifier.h"
+#include "engine/passes/attention_fusion.h"
 #include "engine/passes/common_subexpression_elimination.h"
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
 #include "engine/passes/conv_channels_last.h"
 #include "engine/passes/conv_fusion.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/gelu_fusion.h"
+#include "engine/passes/layer_norm_fusion.h"
 #include "engine/passes/matmul_fusion.h"
 #include "engine/passes/reshape_chain.h"
 #include "engine/passes/transpose_merge.h"
@@ -24,7 +27,11 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvBatchNormFoldingPass>());
   passes.push_back(std::make_unique<ReshapeChainPass>());
   passes.push_back(std::make_unique<TransposeMergePass>());
-  // Kernel fusions last: other passes match the plain ONNX operators first.
+  passes.push_back(std::make_unique<LayerNormFusionPass>());
+  passes.push_back(std::make_unique<GeluFusionPass>());
+  passes.push_back(std::make_unique<AttentionFusionPass>());
+  // Conv/MatMul/Gemm kernel fusions last: the passes above match the plain
+  // ONNX operators (MatMul, Add) first.
   passes.push_back(std::make_unique<ConvFusionPass>());
   passes.push_back(std::make_unique<MatMulFusionPass>());
   passes.push_back(std::make_unique<ConvChannelsLastPass>());

@@ -26,7 +26,7 @@ class GrpcClientInteropTest : public ::testing::Test {
     client_ = std::move(*client);
   }
 
-  testing::FakeInferenceService fake_;
+  grpc_testing::FakeInferenceService fake_;
   std::unique_ptr<GrpcServer> server_;
   std::unique_ptr<GrpcInferenceClient> client_;
 };

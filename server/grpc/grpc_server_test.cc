@@ -18,7 +18,7 @@ using inference::GRPCInferenceService;
 using inference::InferTensorContents;
 using inference::ModelInferRequest;
 using inference::ModelInferResponse;
-using testing::FakeInferenceService;
+using grpc_testing::FakeInferenceService;
 
 class GrpcServerTest : public ::testing::Test {
  protected:
@@ -405,6 +405,21 @@ TEST_F(GrpcServerTest, RequestedOutputsAndSchedulingParametersReachTheService) {
   ASSERT_EQ(response.outputs_size(), 1);
   EXPECT_EQ(response.outputs(0).name(), "b");
   EXPECT_EQ(response.model_version(), "1");
+}
+
+TEST_F(GrpcServerTest, AcceptsCompressedRequests) {
+  // tritonclient's compression_algorithm="gzip" / "deflate".
+  for (grpc_compression_algorithm algorithm : {GRPC_COMPRESS_GZIP, GRPC_COMPRESS_DEFLATE}) {
+    ModelInferRequest request = EchoRequest();
+    AddInput(&request, "x", "UINT8", {4096});
+    request.add_raw_input_contents(std::string(4096, 'k'));
+    ::grpc::ClientContext context;
+    context.set_compression_algorithm(algorithm);
+    ModelInferResponse response;
+    const ::grpc::Status status = stub_->ModelInfer(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.raw_output_contents(0), std::string(4096, 'k'));
+  }
 }
 
 TEST_F(GrpcServerTest, OversizedRequestsAreRejectedByGrpc) {

@@ -22,7 +22,7 @@
 #include "server/core/inference_service.h"
 #include "server/proto/model_config.pb.h"
 
-namespace kiln::server::testing {
+namespace kiln::server::grpc_testing {
 
 class FakeInferenceService : public InferenceService {
  public:
@@ -200,4 +200,4 @@ class FakeInferenceService : public InferenceService {
   std::vector<Deferred> deferred_;  // guarded by mutex_
 };
 
-}  // namespace kiln::server::testing
+}  // namespace kiln::server::grpc_testing
