@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/passes/fusable_activation.h"
+#include "engine/passes/fusion_util.h"
 #include "engine/passes/graph_util.h"
 
 namespace kiln::passes {

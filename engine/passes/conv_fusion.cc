@@ -1,6 +1,7 @@
 #include "engine/passes/conv_fusion.h"
 
 #include "engine/passes/fusable_activation.h"
+#include "engine/passes/fusion_util.h"
 #include "engine/passes/graph_util.h"
 
 namespace kiln::passes {

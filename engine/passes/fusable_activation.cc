@@ -68,6 +68,4 @@ void SetActivation(ir::Node& fused, const FusableActivation& activation) {
 
 bool HasActivation(const ir::Node& fused) { return fused.HasAttribute("activation"); }
 
-void ImportKilnDomain(ir::Model& model) { model.opset_imports["kiln"] = 1; }
-
 }  // namespace kiln::passes

@@ -31,7 +31,4 @@ void SetActivation(ir::Node& fused, const FusableActivation& activation);
 // True when `fused` already applies an activation (nothing may follow it).
 bool HasActivation(const ir::Node& fused);
 
-// Marks the model as using Kiln's internal operator domain "kiln".
-void ImportKilnDomain(ir::Model& model);
-
 }  // namespace kiln::passes
