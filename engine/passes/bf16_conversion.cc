@@ -1,5 +1,6 @@
 #include "engine/passes/bf16_conversion.h"
 
+#include "engine/passes/fusion_util.h"
 #include "engine/passes/graph_util.h"
 
 namespace kiln::passes {
@@ -105,7 +106,7 @@ Result<bool> Bf16ConversionPass::Run(ir::Model& model) {
   if (replacements.empty()) return false;
   for (auto& [index, fused] : replacements) graph.nodes[index] = std::move(fused);
   RemoveNodes(graph, removed);
-  if (!model.opset_imports.count("kiln")) model.opset_imports["kiln"] = 1;
+  ImportKilnDomain(model);
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/passes/fusion_util.h"
 #include "engine/passes/graph_util.h"
 
 namespace kiln::passes {
@@ -138,10 +139,6 @@ Tensor Transposed(const Tensor& w) {  // int8 [N, K] -> [K, N]
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j) out.data<int8_t>()[j * n + i] = w.data<int8_t>()[i * k + j];
   return out;
-}
-
-void ImportKilnDomain(ir::Model& model) {
-  if (!model.opset_imports.count("kiln")) model.opset_imports["kiln"] = 1;
 }
 
 // The QuantizeLinear reading `value` (after an optional Relu) when it is

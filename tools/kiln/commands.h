@@ -57,6 +57,7 @@ CommandRunner RegisterRunCommand(CLI::App& app);
 CommandRunner RegisterInspectCommand(CLI::App& app);
 CommandRunner RegisterBenchCommand(CLI::App& app);
 CommandRunner RegisterQuantizeCommand(CLI::App& app);
+CommandRunner RegisterServeCommand(CLI::App& app);
 CommandRunner RegisterPerfCommand(CLI::App& app);
 
 }  // namespace kiln::tools
