@@ -6,7 +6,7 @@
 namespace kiln::passes {
 namespace {
 
-bool IsOp(const ir::Node& node, const char* op) { return node.domain.empty() && node.op_type == op; }
+bool IsOnnxOp(const ir::Node& node, const char* op) { return node.domain.empty() && node.op_type == op; }
 
 bool IsFloatValue(const ir::Graph& graph, const std::string& name) {
   const ir::TypeInfo* type = graph.FindType(name);
@@ -41,7 +41,7 @@ Result<bool> Bf16ConversionPass::Run(ir::Model& model) {
   std::vector<std::pair<size_t, ir::Node>> replacements;
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const ir::Node& node = graph.nodes[n];
-    const bool conv = IsOp(node, "Conv"), matmul = IsOp(node, "MatMul"), gemm = IsOp(node, "Gemm");
+    const bool conv = IsOnnxOp(node, "Conv"), matmul = IsOnnxOp(node, "MatMul"), gemm = IsOnnxOp(node, "Gemm");
     if (removed[n] || !(conv || matmul || gemm) || node.inputs.size() < 2 || node.outputs.size() != 1) continue;
     if (!IsFloatValue(graph, node.inputs[0])) continue;
     const bool has_bias = node.inputs.size() > 2 && !node.inputs[2].empty();
@@ -88,7 +88,7 @@ Result<bool> Bf16ConversionPass::Run(ir::Model& model) {
     if (!uses.Pinned(out) && uses.ReaderCount(out) == 1) {
       for (size_t r = 0; r < graph.nodes.size(); ++r) {
         const ir::Node& reader = graph.nodes[r];
-        if (reader.inputs.size() == 1 && reader.inputs[0] == out && IsOp(reader, "Relu") && !removed[r]) {
+        if (reader.inputs.size() == 1 && reader.inputs[0] == out && IsOnnxOp(reader, "Relu") && !removed[r]) {
           ir::Attribute a;
           a.name = "activation";
           a.type = ir::Attribute::Type::kString;

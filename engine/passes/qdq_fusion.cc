@@ -9,7 +9,7 @@
 namespace kiln::passes {
 namespace {
 
-bool IsOp(const ir::Node& node, const char* op) { return node.domain.empty() && node.op_type == op; }
+bool IsOnnxOp(const ir::Node& node, const char* op) { return node.domain.empty() && node.op_type == op; }
 
 // A DequantizeLinear (or QuantizeLinear) with constant scalar scale and zero point.
 struct ScalarQuant {
@@ -54,7 +54,7 @@ struct QuantWeight {
 };
 
 std::optional<QuantWeight> ConstantWeight(const ir::Graph& graph, const ir::Node& dq, int channel_axis) {
-  if (!IsOp(dq, "DequantizeLinear") || dq.inputs.size() < 2) return std::nullopt;
+  if (!IsOnnxOp(dq, "DequantizeLinear") || dq.inputs.size() < 2) return std::nullopt;
   const Tensor* w = ConstantValue(graph, dq.inputs[0]);
   const Tensor* scale = ConstantValue(graph, dq.inputs[1]);
   if (!w || w->dtype() != DataType::kInt8 || !scale || scale->dtype() != DataType::kFloat) return std::nullopt;
@@ -94,7 +94,7 @@ std::optional<Tensor> IntegerBias(const ir::Graph& graph, const ValueUses& uses,
     auto it = uses.producer.find(name);
     if (it == uses.producer.end()) return std::nullopt;
     const ir::Node& dq = graph.nodes[it->second];
-    if (!IsOp(dq, "DequantizeLinear") || dq.inputs.size() < 2) return std::nullopt;
+    if (!IsOnnxOp(dq, "DequantizeLinear") || dq.inputs.size() < 2) return std::nullopt;
     const Tensor* b = ConstantValue(graph, dq.inputs[0]);
     const Tensor* s = ConstantValue(graph, dq.inputs[1]);
     if (!b || b->dtype() != DataType::kInt32 || b->num_elements() != channels || b->rank() != 1) return std::nullopt;
@@ -148,12 +148,12 @@ const ir::Node* FollowingQuantize(const ir::Graph& graph, const ValueUses& uses,
   size_t index = 0;
   const ir::Node* next = SoleReader(graph, uses, value, &index);
   *relu = false;
-  if (next && IsOp(*next, "Relu") && !removed[index]) {
+  if (next && IsOnnxOp(*next, "Relu") && !removed[index]) {
     *relu = true;
     absorbed->push_back(index);
     next = SoleReader(graph, uses, next->outputs[0], &index);
   }
-  if (next && IsOp(*next, "QuantizeLinear") && !removed[index] && next->GetInt("axis", 1) == 1 &&
+  if (next && IsOnnxOp(*next, "QuantizeLinear") && !removed[index] && next->GetInt("axis", 1) == 1 &&
       next->GetInt("saturate", 1) == 1 && ConstantScalarQuant(graph, *next)) {
     absorbed->push_back(index);
     return next;
@@ -179,7 +179,7 @@ std::optional<ir::Node> MatchInt8Add(const ir::Graph& graph, const ValueUses& us
     auto it = uses.producer.find(in);
     if (it == uses.producer.end()) return std::nullopt;
     const ir::Node& dq = graph.nodes[it->second];
-    if (!IsOp(dq, "DequantizeLinear")) return std::nullopt;
+    if (!IsOnnxOp(dq, "DequantizeLinear")) return std::nullopt;
     auto q = ConstantScalarQuant(graph, dq);
     if (!q || q->zero_point_name.empty()) return std::nullopt;
     inputs.insert(inputs.end(), {dq.inputs[0], q->scale_name, q->zero_point_name});
@@ -210,7 +210,7 @@ const Tensor* ScalarConstant(const ir::Graph& graph, const ValueUses& uses, cons
   auto it = uses.producer.find(name);
   if (it == uses.producer.end()) return nullptr;
   const ir::Node& producer = graph.nodes[it->second];
-  return IsOp(producer, "Constant") ? producer.GetTensor("value") : nullptr;
+  return IsOnnxOp(producer, "Constant") ? producer.GetTensor("value") : nullptr;
 }
 
 std::optional<std::pair<float, float>> ClipBounds(const ir::Graph& graph, const ValueUses& uses, const ir::Node& clip,
@@ -244,8 +244,8 @@ void SetClip(ir::Node& fused, float lo, float hi) {
 // QLinearConv / QLinearMatMul (the QOperator form) with constant symmetric
 // int8 weights and scalar activation parameters, as Int8Conv / Int8MatMul.
 std::optional<ir::Node> MatchQLinear(ir::Graph& graph, const ir::Node& node) {
-  const bool conv = IsOp(node, "QLinearConv");
-  if (!(conv || IsOp(node, "QLinearMatMul")) || node.inputs.size() < 8 || node.outputs.size() != 1) {
+  const bool conv = IsOnnxOp(node, "QLinearConv");
+  if (!(conv || IsOnnxOp(node, "QLinearMatMul")) || node.inputs.size() < 8 || node.outputs.size() != 1) {
     return std::nullopt;
   }
   auto xq = ConstantScalarQuantAt(graph, node, 1, 2);
@@ -306,14 +306,14 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
 
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const ir::Node& node = graph.nodes[n];
-    if (!removed[n] && (IsOp(node, "QLinearConv") || IsOp(node, "QLinearMatMul"))) {
+    if (!removed[n] && (IsOnnxOp(node, "QLinearConv") || IsOnnxOp(node, "QLinearMatMul"))) {
       if (auto fused = MatchQLinear(graph, node)) {
         replacements.emplace_back(n, std::move(*fused));
         changed = true;
       }
       continue;
     }
-    if (IsOp(node, "Add") && !removed[n]) {
+    if (IsOnnxOp(node, "Add") && !removed[n]) {
       std::vector<size_t> absorbed;
       if (auto fused = MatchInt8Add(graph, uses, removed, node, &absorbed)) {
         for (size_t i : absorbed) removed[i] = true;
@@ -322,13 +322,13 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
       }
       continue;
     }
-    const bool conv = IsOp(node, "Conv"), matmul = IsOp(node, "MatMul"), gemm = IsOp(node, "Gemm");
+    const bool conv = IsOnnxOp(node, "Conv"), matmul = IsOnnxOp(node, "MatMul"), gemm = IsOnnxOp(node, "Gemm");
     if (!(conv || matmul || gemm) || removed[n] || node.inputs.size() < 2 || node.outputs.size() != 1) continue;
     // Activation input.
     auto x_it = uses.producer.find(node.inputs[0]);
     if (x_it == uses.producer.end()) continue;
     const ir::Node& dx = graph.nodes[x_it->second];
-    if (!IsOp(dx, "DequantizeLinear")) continue;
+    if (!IsOnnxOp(dx, "DequantizeLinear")) continue;
     auto xq = ConstantScalarQuant(graph, dx);
     if (!xq) continue;
     // Weight.
@@ -366,15 +366,15 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
     std::optional<std::pair<float, float>> clip;
     size_t next_index = 0;
     const ir::Node* next = SoleReader(graph, uses, out, &next_index);
-    if (next && IsOp(*next, "Clip") && !removed[next_index]) clip = ClipBounds(graph, uses, *next, model.OpsetOf(""));
-    if (next && ((IsOp(*next, "Relu") || clip) && !removed[next_index])) {
-      relu = IsOp(*next, "Relu");
+    if (next && IsOnnxOp(*next, "Clip") && !removed[next_index]) clip = ClipBounds(graph, uses, *next, model.OpsetOf(""));
+    if (next && ((IsOnnxOp(*next, "Relu") || clip) && !removed[next_index])) {
+      relu = IsOnnxOp(*next, "Relu");
       absorbed.push_back(next_index);
       out = next->outputs[0];
       next = SoleReader(graph, uses, out, &next_index);
     }
     std::optional<ScalarQuant> yq;
-    if (next && IsOp(*next, "QuantizeLinear") && !removed[next_index] && next->GetInt("axis", 1) == 1 &&
+    if (next && IsOnnxOp(*next, "QuantizeLinear") && !removed[next_index] && next->GetInt("axis", 1) == 1 &&
         next->GetInt("saturate", 1) == 1) {
       yq = ConstantScalarQuant(graph, *next);
       if (yq) {
