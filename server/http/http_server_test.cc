@@ -194,6 +194,9 @@ TEST_F(HttpServerTest, InferErrorsMapToStatusCodes) {
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(ErrorOf(response), "input 'A': binary_data_size 12 runs past the end of the body (8 bytes of binary data left)");
   EXPECT_EQ(Get("/v2/models/echo/infer").status, 405);
+  response = Post("/v2/models/echo/infer", "\x1f\x8b", {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(response.status, 415);
+  EXPECT_EQ(ErrorOf(response), "Content-Encoding 'gzip' is not supported; send the request uncompressed");
 }
 
 TEST_F(HttpServerTest, RepositoryExtension) {
