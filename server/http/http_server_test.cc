@@ -85,6 +85,10 @@ TEST_F(HttpServerTest, ModelMetadataReadinessAndConfig) {
   ASSERT_FALSE(config.HasParseError()) << response.body;
   EXPECT_STREQ(config["name"].GetString(), "echo");
   EXPECT_EQ(config["max_batch_size"].GetInt(), 8);  // proto field names kept
+  ASSERT_TRUE(config["input"][0]["dims"].IsArray()) << response.body;
+  ASSERT_TRUE(config["input"][0]["dims"][1].IsInt64()) << response.body;  // numbers, as Triton prints int64
+  EXPECT_EQ(config["input"][0]["dims"][0].GetInt64(), -1);
+  EXPECT_EQ(config["input"][0]["dims"][1].GetInt64(), 16);
   EXPECT_EQ(Get("/v2/models/nope/config").status, 404);
 }
 
