@@ -64,16 +64,19 @@ namespace {
 // unanswered answers 500 so that the client is never left hanging.
 class ResponseSlot {
  public:
-  explicit ResponseSlot(std::function<void(HttpResponse)> deliver) : deliver_(std::move(deliver)) {}
+  using Deliver = std::function<void(Responder::Producer)>;
+  explicit ResponseSlot(Deliver deliver) : deliver_(std::move(deliver)) {}
   ~ResponseSlot() {
-    if (!answered_.exchange(true)) deliver_(HttpResponse::Error(500, "the request handler produced no response"));
+    if (!answered_.exchange(true)) {
+      deliver_([] { return HttpResponse::Error(500, "the request handler produced no response"); });
+    }
   }
-  void Respond(HttpResponse response) {
-    if (!answered_.exchange(true)) deliver_(std::move(response));
+  void Respond(Responder::Producer make) {
+    if (!answered_.exchange(true)) deliver_(std::move(make));
   }
 
  private:
-  std::function<void(HttpResponse)> deliver_;
+  Deliver deliver_;
   std::atomic<bool> answered_{false};
 };
 
@@ -164,15 +167,15 @@ void HttpConnection::OnRequest(beast::error_code ec) {
 Responder HttpConnection::MakeResponder() {
   std::weak_ptr<HttpConnection> weak = weak_from_this();
   std::shared_ptr<ConnectionRegistry> registry = registry_;
-  auto slot = std::make_shared<ResponseSlot>([weak, registry](HttpResponse response) {
+  auto slot = std::make_shared<ResponseSlot>([weak, registry](Responder::Producer make) {
     registry->IfOpen([&] {
       std::shared_ptr<HttpConnection> self = weak.lock();
       if (!self) return;
       asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response)]() mutable { self->Write(std::move(response), After::kContinue); });
+                 [self, make = std::move(make)]() { self->Write(make(), After::kContinue); });
     });
   });
-  return [slot](HttpResponse response) { slot->Respond(std::move(response)); };
+  return Responder([slot](Responder::Producer make) { slot->Respond(std::move(make)); });
 }
 
 void HttpConnection::Dispatch() {

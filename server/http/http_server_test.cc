@@ -13,9 +13,9 @@
 namespace kiln::server {
 namespace {
 
-using testing::FakeInferenceService;
-using testing::TestHttpClient;
-using testing::TestHttpResponse;
+using http_testing::FakeInferenceService;
+using http_testing::TestHttpClient;
+using http_testing::TestHttpResponse;
 
 class HttpServerTest : public ::testing::Test {
  protected:

@@ -298,4 +298,33 @@ TEST_F(KilnCli, InspectOptimizedListsChangingPasses) {
   EXPECT_EQ(Kiln(RunArgs(model) + " --disable-pass no_such_pass").exit_code, 2);
 }
 
+TEST_F(KilnCli, ServeRejectsBadUsage) {
+  EXPECT_EQ(Kiln("serve").exit_code, 2);
+  EXPECT_EQ(Kiln("serve --model-repository " + (dir_ / "missing").string()).exit_code, 2);
+  EXPECT_EQ(Kiln("serve --model-repository " + dir_.string() + " --model-control-mode sometimes").exit_code, 2);
+  auto r = Kiln("serve --model-repository " + dir_.string() + " --load-model simple");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.FirstErrorLine(), "kiln: --load-model needs --model-control-mode explicit");
+  EXPECT_EQ(Kiln("serve --model-repository " + dir_.string() + " --log-format xml").exit_code, 2);
+}
+
+// Starts `kiln serve` on the example repository (free ports), waits until it
+// has started, sends SIGTERM: the server drains and exits 0.
+TEST_F(KilnCli, ServeShutsDownCleanlyOnSigterm) {
+  const std::string log = (dir_ / "serve.log").string();
+  const std::string script = std::string(KILN_BINARY) + " serve --model-repository " + KILN_SOURCE_DIR +
+                             "/examples/model_repository --grpc-port 0 --http-port 0 --metrics-port 0 "
+                             "--log-format json 2>" + log + " & p=$!; "
+                             "for i in $(seq 300); do grep -q 'started' " + log + " && break; sleep 0.05; done; "
+                             "kill -TERM $p; wait $p";
+  const std::string script_path = (dir_ / "serve.sh").string();
+  std::ofstream(script_path) << script << "\n";
+  int status = std::system(("sh " + script_path).c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << Slurp(log);
+  const std::string text = Slurp(log);
+  EXPECT_NE(text.find("\"message\":\"loaded model 'simple' version 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("shut down cleanly"), std::string::npos) << text;
+}
+
 }  // namespace
