@@ -7,9 +7,13 @@
 #include "engine/passes/common_subexpression_elimination.h"
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
+#include "engine/passes/conv_channels_last.h"
+#include "engine/passes/conv_fusion.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
 #include "engine/passes/layer_norm_fusion.h"
+#include "engine/passes/matmul_fusion.h"
 #include "engine/passes/reshape_chain.h"
 #include "engine/passes/transpose_merge.h"
 
@@ -18,6 +22,8 @@ namespace {
 
 std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   std::vector<std::unique_ptr<Pass>> passes;
+  // First: constant folding would turn quantized weights back into float.
+  passes.push_back(std::make_unique<QdqFusionPass>());
   passes.push_back(std::make_unique<ConstantFoldingPass>());
   passes.push_back(std::make_unique<DeadCodeEliminationPass>());
   passes.push_back(std::make_unique<CommonSubexpressionEliminationPass>());
@@ -27,6 +33,11 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<LayerNormFusionPass>());
   passes.push_back(std::make_unique<GeluFusionPass>());
   passes.push_back(std::make_unique<AttentionFusionPass>());
+  // Conv/MatMul/Gemm kernel fusions last: the passes above match the plain
+  // ONNX operators (MatMul, Add) first.
+  passes.push_back(std::make_unique<ConvFusionPass>());
+  passes.push_back(std::make_unique<MatMulFusionPass>());
+  passes.push_back(std::make_unique<ConvChannelsLastPass>());
   return passes;
 }
 

@@ -6,8 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cerrno>
-#include <cstdlib>
+#include <charconv>
 
 #include "server/proto/model_config.pb.h"
 
@@ -17,57 +16,45 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
-bool IsSigned64(const FieldDescriptor& field) { return field.cpp_type() == FieldDescriptor::CPPTYPE_INT64; }
-bool IsUnsigned64(const FieldDescriptor& field) { return field.cpp_type() == FieldDescriptor::CPPTYPE_UINT64; }
+void NumbersForInt64Fields(rapidjson::Value& json, const Descriptor& descriptor);
 
-// Replaces the quoted decimal in `value` by the number; leaves anything else
-// (which protobuf never prints for these fields) untouched.
-void UnquoteInteger(const FieldDescriptor& field, rapidjson::Value& value) {
-  if (!value.IsString()) return;
-  const char* text = value.GetString();
-  char* end = nullptr;
-  errno = 0;
-  if (IsSigned64(field)) {
-    const long long number = std::strtoll(text, &end, 10);
-    if (errno == 0 && end != text && *end == '\0') value.SetInt64(number);
-  } else {
-    const unsigned long long number = std::strtoull(text, &end, 10);
-    if (errno == 0 && end != text && *end == '\0') value.SetUint64(number);
-  }
-}
-
-void UnquoteMessage(const Descriptor& descriptor, rapidjson::Value& object);
-
-// One field's JSON value (a single value, an array for repeated fields, an
-// object for maps).
-void UnquoteField(const FieldDescriptor& field, rapidjson::Value& value) {
-  if (field.is_map()) {
-    if (!value.IsObject()) return;
-    const FieldDescriptor* map_value = field.message_type()->map_value();
-    for (auto& entry : value.GetObject()) UnquoteField(*map_value, entry.value);
-    return;
-  }
-  if (field.is_repeated() && value.IsArray()) {
-    for (auto& element : value.GetArray()) {
-      if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        if (element.IsObject()) UnquoteMessage(*field.message_type(), element);
-      } else if (IsSigned64(field) || IsUnsigned64(field)) {
-        UnquoteInteger(field, element);
-      }
-    }
-    return;
-  }
+// Protobuf's JSON mapping prints 64-bit integers as strings ("dims": ["16"]);
+// Triton returns them as numbers ("dims": [16]) and its clients expect that.
+void FixValue(rapidjson::Value& value, const FieldDescriptor& field) {
   if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-    if (value.IsObject()) UnquoteMessage(*field.message_type(), value);
-  } else if (IsSigned64(field) || IsUnsigned64(field)) {
-    UnquoteInteger(field, value);
+    NumbersForInt64Fields(value, *field.message_type());
+    return;
+  }
+  if (!value.IsString()) return;
+  const char* begin = value.GetString();
+  const char* end = begin + value.GetStringLength();
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
+    int64_t number = 0;
+    if (std::from_chars(begin, end, number).ptr == end) value.SetInt64(number);
+  } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_UINT64) {
+    uint64_t number = 0;
+    if (std::from_chars(begin, end, number).ptr == end) value.SetUint64(number);
   }
 }
 
-void UnquoteMessage(const Descriptor& descriptor, rapidjson::Value& object) {
-  for (auto& member : object.GetObject()) {
-    const FieldDescriptor* field = descriptor.FindFieldByName(member.name.GetString());
-    if (field != nullptr) UnquoteField(*field, member.value);
+void NumbersForInt64Fields(rapidjson::Value& json, const Descriptor& descriptor) {
+  if (!json.IsObject()) return;
+  for (auto& member : json.GetObject()) {
+    const FieldDescriptor* field =
+        descriptor.FindFieldByName(std::string(member.name.GetString(), member.name.GetStringLength()));
+    if (field == nullptr) continue;
+    if (field->is_map()) {
+      const FieldDescriptor* value_field = field->message_type()->map_value();
+      if (member.value.IsObject() && value_field != nullptr) {
+        for (auto& entry : member.value.GetObject()) FixValue(entry.value, *value_field);
+      }
+    } else if (field->is_repeated()) {
+      if (member.value.IsArray()) {
+        for (auto& element : member.value.GetArray()) FixValue(element, *field);
+      }
+    } else {
+      FixValue(member.value, *field);
+    }
   }
 }
 
@@ -79,13 +66,10 @@ Result<std::string> ModelConfigJson(const inference::ModelConfig& config) {
   std::string json;
   const auto status = google::protobuf::util::MessageToJsonString(config, &json, options);
   if (!status.ok()) return Status::Internal("cannot print the model configuration as JSON: " + status.ToString());
-
   rapidjson::Document document;
   document.Parse(json.data(), json.size());
-  if (document.HasParseError() || !document.IsObject()) {
-    return Status::Internal("protobuf printed model configuration JSON that does not parse");
-  }
-  UnquoteMessage(*inference::ModelConfig::descriptor(), document);
+  if (document.HasParseError()) return Status::Internal("protobuf printed a model configuration that is not JSON");
+  NumbersForInt64Fields(document, *inference::ModelConfig::descriptor());
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   document.Accept(writer);

@@ -1,9 +1,7 @@
-// The model configuration as JSON for GET .../config, as Triton returns it:
-// protobuf's JSON mapping with the proto field names kept (max_batch_size,
-// not maxBatchSize), but 64-bit integer fields (dims, max_queue_delay_
-// microseconds, ...) printed as JSON numbers rather than protobuf's default
-// quoted strings, because Triton's clients read them as numbers.
-// Thread-safe.
+// The model configuration as JSON for GET .../config: protobuf's JSON
+// mapping with the proto field names kept (max_batch_size, not
+// maxBatchSize), as Triton returns it, with 64-bit integers as JSON numbers
+// ("dims": [16], not ["16"]) as Triton prints them. Thread-safe.
 #pragma once
 
 #include <string>
