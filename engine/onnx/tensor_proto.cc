@@ -98,14 +98,23 @@ Status DecodeHeader(const onnx::TensorProto& proto, DataType* dt, Shape* shape, 
 // file: keeps the mapping alive, and when the tensor is dropped (a graph
 // pass replaced it, say) returns the pages lying wholly inside its range to
 // the kernel, so that weights no longer used stop counting as resident.
+// Drops the resident pages lying wholly inside [data, data + length) of a
+// private file mapping; they are read again from the file if touched.
+void ReleasePages(const void* data, size_t length) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + length) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+// Storage owner for a tensor borrowing [data, data + length) of a mapped
+// file: keeps the mapping alive, and when the tensor is dropped (a graph
+// pass replaced it, say) releases its pages, so that weights no longer used
+// stop counting as resident.
 std::shared_ptr<void> BorrowedRangeOwner(const char* data, size_t length, std::shared_ptr<void> mapping) {
-  return std::shared_ptr<void>(const_cast<char*>(data), [mapping = std::move(mapping), length](void* p) {
-    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = reinterpret_cast<uintptr_t>(p);
-    const uintptr_t first = (begin + page - 1) / page * page;
-    const uintptr_t last = (begin + length) / page * page;
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-  });
+  return std::shared_ptr<void>(const_cast<char*>(data),
+                               [mapping = std::move(mapping), length](void* p) { ReleasePages(p, length); });
 }
 
 }  // namespace
@@ -129,12 +138,16 @@ Result<Tensor> TensorFromPayload(const onnx::TensorProto& proto, const char* dat
   if (dt != DataType::kBool && reinterpret_cast<uintptr_t>(data) % elem == 0) {
     return Tensor::Borrow(dt, std::move(shape), const_cast<char*>(data), BorrowedRangeOwner(data, length, owner));
   }
+  // Misaligned (protobuf does not align payloads): kernels and compilers
+  // assume element-aligned data, so copy, and release the mapped pages the
+  // copy came from so that the weights are resident once, not twice.
   Tensor t = Tensor::Allocate(dt, std::move(shape));
   if (dt == DataType::kBool) {
     for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = data[i] != 0;
   } else if (n > 0) {
     std::memcpy(t.raw_data(), data, length);
   }
+  ReleasePages(data, length);
   return t;
 }
 

@@ -26,7 +26,8 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
 // (initializer_payloads.h): [data, data + length) holds it, and `owner`
 // keeps that memory alive. The tensor borrows the memory when it is
 // suitably aligned for the element type (no copy); bool payloads and
-// misaligned ones are copied.
+// misaligned ones are copied, and the mapped pages they were copied from
+// are released (madvise), so `data` must lie in a private file mapping.
 Result<Tensor> TensorFromPayload(const onnx::TensorProto& proto, const char* data, size_t length,
                                  const std::shared_ptr<void>& owner);
 Result<Value> ValueFromSequenceProto(const onnx::SequenceProto& proto);
