@@ -1,11 +1,20 @@
 #include "engine/planner/allocation_recording.h"
 
+#include "engine/planner/tensor_bytes.h"
 #include "engine/runtime/executor.h"
 
 namespace kiln::planner {
+namespace {
+
+// Tensors at least this large get their own mapping in a recording run.
+constexpr int64_t kMappedBytes = 256 * 1024;
+
+}  // namespace
 
 Tensor AllocationRecorder::AllocateOutput(size_t step, int output, DataType dtype, Shape shape) {
-  Tensor t = Tensor::Allocate(dtype, std::move(shape));
+  const int64_t bytes = dtype == DataType::kString ? -1 : CheckedTensorBytes(dtype, shape);
+  Tensor t = bytes >= kMappedBytes ? AllocateMapped(dtype, std::move(shape), static_cast<size_t>(bytes))
+                                   : Tensor::Allocate(dtype, std::move(shape));
   if (t.byte_size() == 0 || dtype == DataType::kString) return t;
   const auto begin = reinterpret_cast<uintptr_t>(t.raw_data());
   const uintptr_t end = begin + t.byte_size();

@@ -1,5 +1,9 @@
 #include "engine/planner/memory_planner.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "engine/planner/allocation_recording.h"
 #include "engine/planner/planned_allocator.h"
 #include "engine/runtime/executor.h"
@@ -13,6 +17,12 @@ Result<std::vector<Value>> MemoryPlanner::RecordRun(const ShapeSignature& sig, s
   auto outputs = ExecutePlan(graph_plan_, std::move(inputs), nullptr, thread_pool, &recorder);
   if (!outputs.ok()) return outputs;
   *plan = cache_.Insert(sig, std::make_shared<const MemoryPlan>(MemoryPlan::Build(graph_plan_, recorder.recording())));
+#if defined(__GLIBC__)
+  // The recording run freed its tensors one by one; hand that memory back
+  // before the first arena of this shape is allocated, so the two do not
+  // add up in the process's resident size (once per new shape).
+  malloc_trim(0);
+#endif
   return outputs;
 }
 

@@ -1,26 +1,14 @@
 #include "engine/planner/planned_allocator.h"
 
+#include "engine/planner/tensor_bytes.h"
 #include "engine/runtime/executor.h"
 
 namespace kiln::planner {
-namespace {
-
-// Bytes `shape` of `dtype` needs, or -1 when the shape is invalid or the
-// size overflows (Tensor::Allocate then reports it).
-int64_t CheckedBytes(DataType dtype, const Shape& shape) {
-  uint64_t n = DataTypeSize(dtype);
-  for (int64_t d : shape) {
-    if (d < 0 || __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n)) return -1;
-  }
-  return n > static_cast<uint64_t>(INT64_MAX) ? -1 : static_cast<int64_t>(n);
-}
-
-}  // namespace
 
 Tensor PlannedAllocator::AllocateOutput(size_t step, int output, DataType dtype, Shape shape) {
   const MemoryPlan::OutputPlacement& p = plan_.Placement(step, output);
   if (p.offset >= 0 && dtype != DataType::kString) {
-    const int64_t bytes = CheckedBytes(dtype, shape);
+    const int64_t bytes = CheckedTensorBytes(dtype, shape);
     if (bytes > 0 && static_cast<size_t>(bytes) <= p.bytes) {
       return Tensor::Borrow(dtype, std::move(shape), arena_.data() + p.offset, arena_.owner());
     }
