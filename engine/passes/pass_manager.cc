@@ -3,10 +3,13 @@
 #include <algorithm>
 
 #include "engine/ir/verifier.h"
+#include "engine/passes/attention_fusion.h"
 #include "engine/passes/common_subexpression_elimination.h"
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/gelu_fusion.h"
+#include "engine/passes/layer_norm_fusion.h"
 #include "engine/passes/reshape_chain.h"
 #include "engine/passes/transpose_merge.h"
 
@@ -21,6 +24,9 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvBatchNormFoldingPass>());
   passes.push_back(std::make_unique<ReshapeChainPass>());
   passes.push_back(std::make_unique<TransposeMergePass>());
+  passes.push_back(std::make_unique<LayerNormFusionPass>());
+  passes.push_back(std::make_unique<GeluFusionPass>());
+  passes.push_back(std::make_unique<AttentionFusionPass>());
   return passes;
 }
 

@@ -39,5 +39,6 @@ using CommandRunner = std::function<int()>;
 CommandRunner RegisterRunCommand(CLI::App& app);
 CommandRunner RegisterInspectCommand(CLI::App& app);
 CommandRunner RegisterBenchCommand(CLI::App& app);
+CommandRunner RegisterPerfCommand(CLI::App& app);
 
 }  // namespace kiln::tools

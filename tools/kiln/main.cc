@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add(RegisterRunCommand(app));
   add(RegisterInspectCommand(app));
   add(RegisterBenchCommand(app));
+  add(RegisterPerfCommand(app));
 
   try {
     app.parse(argc, argv);

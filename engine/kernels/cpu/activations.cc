@@ -1,10 +1,12 @@
 // Elementwise activations: Relu, LeakyRelu, Elu, Selu, Celu, Sigmoid,
 // HardSigmoid, HardSwish, Softplus, Softsign, ThresholdedRelu and Shrink.
 // Attributes are read once here; opset < 6 `consumed_inputs` is ignored.
+// float Relu and Sigmoid use the vectorized loops of vector_math.h.
 #include <algorithm>
 #include <cmath>
 
 #include "engine/kernels/cpu/unary_elementwise.h"
+#include "engine/kernels/cpu/vector_math.h"
 
 namespace kiln::cpu {
 namespace {
@@ -20,7 +22,8 @@ C Logistic(C x) {
 }  // namespace
 
 Result<std::unique_ptr<OpKernel>> MakeRelu(const KernelInit&) {
-  return MakeUnaryKernel<SignedNumericTypes>([](auto x) { return x < 0 ? decltype(x)(0) : x; });
+  return MakeUnaryKernelWithFloatLoop<SignedNumericTypes>(&vec::Relu,
+                                                         [](auto x) { return x < 0 ? decltype(x)(0) : x; });
 }
 
 Result<std::unique_ptr<OpKernel>> MakeLeakyRelu(const KernelInit& init) {
@@ -62,7 +65,7 @@ Result<std::unique_ptr<OpKernel>> MakeCelu(const KernelInit& init) {
 }
 
 Result<std::unique_ptr<OpKernel>> MakeSigmoid(const KernelInit&) {
-  return MakeUnaryKernel<FloatTypes>([](auto x) { return Logistic(x); });
+  return MakeUnaryKernelWithFloatLoop<FloatTypes>(&vec::Sigmoid, [](auto x) { return Logistic(x); });
 }
 
 Result<std::unique_ptr<OpKernel>> MakeHardSigmoid(const KernelInit& init) {

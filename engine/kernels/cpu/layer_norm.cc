@@ -1,11 +1,13 @@
 // LayerNormalization: normalises each row of the input flattened to 2D at `axis`
 // to zero mean and unit variance, then applies Scale and optional B; optionally
-// outputs each row's Mean and InvStdDev.
+// outputs each row's Mean and InvStdDev. float rows use the vectorized loop of
+// vector_math.h.
 #include <algorithm>
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/norm_statistics.h"
+#include "engine/kernels/cpu/vector_math.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
@@ -101,6 +103,11 @@ class LayerNormKernel final : public OpKernel {
       auto normalize_row = [&](int64_t r) {
         const T* xr = xp + r * cols;
         T* yr = yp + r * cols;
+        if constexpr (std::is_same_v<T, float>) {
+          float mean = 0, inv_std = 0;
+          vec::LayerNormRow(xr, sp, bp, yr, cols, epsilon_, &mean, &inv_std);
+          return RowStats{mean, inv_std};
+        }
         C sum = 0;
         for (int64_t c = 0; c < cols; ++c) sum += static_cast<C>(xr[c]);
         const C mean = sum / static_cast<C>(cols);

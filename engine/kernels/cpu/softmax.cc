@@ -1,10 +1,12 @@
 // Softmax, LogSoftmax, Hardmax: normalise along one axis (opset >= 13) or over the
 // input coerced to 2D at `axis` (opset < 13, where each row spans all dims from axis on).
+// float Softmax rows use the vectorized loop of vector_math.h.
 #include <algorithm>
 #include <limits>
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/vector_math.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
@@ -16,6 +18,12 @@ enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
 template <typename T>
 void NormalizeRow(SoftmaxKind kind, const T* x, T* y, int64_t n) {
   using C = ComputeType<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    if (kind == SoftmaxKind::kSoftmax) {
+      vec::SoftmaxRow(x, nullptr, y, n);
+      return;
+    }
+  }
   if (kind == SoftmaxKind::kHardmax) {
     int64_t best = 0;
     for (int64_t i = 1; i < n; ++i) {

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "engine/kernels/cpu/elementwise_chunks.h"
 #include "engine/kernels/cpu/kernel_util.h"
 
 namespace kiln::cpu {
@@ -46,6 +47,38 @@ class UnaryKernel final : public OpKernel {
 template <typename Types, bool kBoolResult = false, typename F>
 Result<std::unique_ptr<OpKernel>> MakeUnaryKernel(F f) {
   return std::unique_ptr<OpKernel>(new UnaryKernel<Types, kBoolResult, F>(std::move(f)));
+}
+
+// A vectorized loop over a float array (vector_math.h).
+using FloatArrayFn = void (*)(const float* x, float* y, int64_t n);
+
+// Like UnaryKernel, but float tensors run `float_loop`, split over the
+// session's threads when large; the other types in `Types` use f.
+template <typename Types, typename F>
+class UnaryKernelWithFloatLoop final : public OpKernel {
+ public:
+  UnaryKernelWithFloatLoop(FloatArrayFn float_loop, F f) : float_loop_(float_loop), generic_(std::move(f)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::kFloat) return generic_.Compute(ctx);
+    Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, x.shape());
+    const float* xp = x.data<float>();
+    float* yp = y.data<float>();
+    ForEachElementChunk(ctx.thread_pool(), x.num_elements(),
+                        [&](int64_t begin, int64_t end) { float_loop_(xp + begin, yp + begin, end - begin); });
+    return Status::Ok();
+  }
+
+ private:
+  FloatArrayFn float_loop_;
+  UnaryKernel<Types, false, F> generic_;
+};
+
+template <typename Types, typename F>
+Result<std::unique_ptr<OpKernel>> MakeUnaryKernelWithFloatLoop(FloatArrayFn float_loop, F f) {
+  return std::unique_ptr<OpKernel>(new UnaryKernelWithFloatLoop<Types, F>(float_loop, std::move(f)));
 }
 
 // Float types plus the signed integers: for operators such as Abs, Neg, Sign.

@@ -1,10 +1,12 @@
 // Unary math: Abs, Neg, Sign, Ceil, Floor, Round, Exp, Log, Sqrt, Reciprocal,
 // Erf, the trigonometric and hyperbolic functions and their inverses, and the
-// IsInf / IsNaN predicates.
+// IsInf / IsNaN predicates. float Exp, Erf and Tanh use the vectorized loops
+// of vector_math.h.
 #include <cmath>
 #include <type_traits>
 
 #include "engine/kernels/cpu/unary_elementwise.h"
+#include "engine/kernels/cpu/vector_math.h"
 
 namespace kiln::cpu {
 
@@ -49,7 +51,7 @@ Result<std::unique_ptr<OpKernel>> MakeRound(const KernelInit&) {
 }
 
 Result<std::unique_ptr<OpKernel>> MakeExp(const KernelInit&) {
-  return MakeUnaryKernel<FloatTypes>([](auto x) { return std::exp(x); });
+  return MakeUnaryKernelWithFloatLoop<FloatTypes>(&vec::Exp, [](auto x) { return std::exp(x); });
 }
 
 Result<std::unique_ptr<OpKernel>> MakeLog(const KernelInit&) {
@@ -65,7 +67,7 @@ Result<std::unique_ptr<OpKernel>> MakeReciprocal(const KernelInit&) {
 }
 
 Result<std::unique_ptr<OpKernel>> MakeErf(const KernelInit&) {
-  return MakeUnaryKernel<FloatTypes>([](auto x) { return std::erf(x); });
+  return MakeUnaryKernelWithFloatLoop<FloatTypes>(&vec::Erf, [](auto x) { return std::erf(x); });
 }
 
 Result<std::unique_ptr<OpKernel>> MakeSin(const KernelInit&) {
@@ -101,7 +103,7 @@ Result<std::unique_ptr<OpKernel>> MakeCosh(const KernelInit&) {
 }
 
 Result<std::unique_ptr<OpKernel>> MakeTanh(const KernelInit&) {
-  return MakeUnaryKernel<FloatTypes>([](auto x) { return std::tanh(x); });
+  return MakeUnaryKernelWithFloatLoop<FloatTypes>(&vec::Tanh, [](auto x) { return std::tanh(x); });
 }
 
 Result<std::unique_ptr<OpKernel>> MakeAsinh(const KernelInit&) {

@@ -1,0 +1,76 @@
+// Shared plumbing for kernels that run on oneDNN (libdnnl, Debian's 2.x
+// build with the OpenMP runtime):
+//   - DnnlEngine(): the process's CPU engine (created once, immutable);
+//   - memory descriptors and memory objects over Kiln tensors (no copies);
+//   - DnnlThreadsFor / DnnlExecute: run a primitive with exactly the
+//     session's thread count, catching dnnl::error at this edge.
+//
+// Threads: oneDNN parallelises with OpenMP, whose team size is the calling
+// thread's nthreads ICV. DnnlExecute sets it (omp_set_num_threads) on the
+// calling thread right before every primitive, so each Session uses its own
+// `threads` no matter which thread calls Run, and sessions do not change each
+// other's setting. Small primitives run single-threaded (see DnnlThreadsFor).
+// How idle OpenMP workers wait (spin or sleep) is covered in docs/engine.md.
+//
+// Thread-safety: everything here is safe to call from several threads;
+// dnnl::primitive::execute is thread-safe for distinct memory arguments.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "engine/core/status.h"
+#include "engine/core/tensor.h"
+
+namespace kiln {
+class KernelContext;
+}
+
+namespace kiln::cpu {
+
+// The CPU engine all Kiln primitives and memories use.
+const dnnl::engine& DnnlEngine();
+
+// The oneDNN data type of `dtype`, or Unimplemented for types oneDNN lacks
+// (double, 64-bit and 16-bit integers, bool, strings...).
+Result<dnnl::memory::data_type> DnnlDataType(DataType dtype);
+
+dnnl::memory::dims DnnlDims(const Shape& shape);
+
+// A dense row-major (C order) descriptor of `shape`.
+dnnl::memory::desc DnnlPlainDesc(const Shape& shape, dnnl::memory::data_type type);
+
+// A oneDNN memory over `data` (not owned; must outlive every use).
+dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data);
+
+// Threads a primitive with about `flops` floating-point operations should
+// use in this kernel call: the session's thread count, reduced for small
+// work so that waking workers does not cost more than it saves.
+int DnnlThreadsFor(const KernelContext& ctx, double flops);
+
+// Executes `primitive` on a fresh stream of DnnlEngine() with `threads`
+// OpenMP threads and waits for it. dnnl::error becomes a Status naming `what`.
+Status DnnlExecute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args,
+                   int threads, const char* what);
+
+// Reorders `src` (any layout) into a new memory of `dst_desc` (owned by the
+// result), single-threaded-safe. Used to prepack constant weights once.
+Result<dnnl::memory> DnnlReorderToNew(const dnnl::memory& src, const dnnl::memory::desc& dst_desc, int threads);
+
+// Turns a library exception thrown by `f` into a Status. Use around
+// primitive-descriptor creation, which throws dnnl::error for unsupported
+// configurations.
+template <typename F>
+Status DnnlCatch(const char* what, F&& f) {
+  try {
+    f();
+    return Status::Ok();
+  } catch (const dnnl::error& e) {
+    return Status::Unimplemented(std::string(what) + ": oneDNN: " + e.what());
+  }
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,44 @@
+#include "engine/kernels/cpu/dnnl_context.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace kiln::cpu {
+namespace {
+
+TEST(DnnlContextTest, MapsSupportedTypesAndRefusesOthers) {
+  EXPECT_EQ(*DnnlDataType(DataType::kFloat), dnnl::memory::data_type::f32);
+  EXPECT_EQ(*DnnlDataType(DataType::kInt8), dnnl::memory::data_type::s8);
+  EXPECT_EQ(DnnlDataType(DataType::kDouble).status().code(), StatusCode::kUnimplemented);
+}
+
+TEST(DnnlContextTest, PlainDescIsRowMajor) {
+  const dnnl::memory::desc desc = DnnlPlainDesc({2, 3, 4}, dnnl::memory::data_type::f32);
+  EXPECT_EQ(desc.get_size(), 2u * 3 * 4 * sizeof(float));
+  EXPECT_EQ(desc.dims(), (dnnl::memory::dims{2, 3, 4}));
+}
+
+TEST(DnnlContextTest, ReorderToNewTransposes) {
+  // A 2x3 row-major matrix reordered into column-major order.
+  std::vector<float> a = {1, 2, 3, 4, 5, 6};
+  const dnnl::memory src = DnnlWrap(DnnlPlainDesc({2, 3}, dnnl::memory::data_type::f32), a.data());
+  const dnnl::memory::desc col_major({2, 3}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ba);
+  auto dst = DnnlReorderToNew(src, col_major, 1);
+  ASSERT_TRUE(dst.ok()) << dst.status().message();
+  const float* out = static_cast<const float*>(dst->get_data_handle());
+  EXPECT_EQ(std::vector<float>(out, out + 6), (std::vector<float>{1, 4, 2, 5, 3, 6}));
+}
+
+TEST(DnnlContextTest, UnsupportedPrimitiveBecomesUnimplemented) {
+  // A matmul whose shapes do not match is refused when the descriptor is made.
+  Status status = DnnlCatch("matmul", [] {
+    const auto f32 = dnnl::memory::data_type::f32;
+    dnnl::matmul::desc desc(DnnlPlainDesc({2, 3}, f32), DnnlPlainDesc({4, 5}, f32), DnnlPlainDesc({2, 5}, f32));
+    dnnl::matmul::primitive_desc pd(desc, DnnlEngine());
+  });
+  EXPECT_EQ(status.code(), StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace kiln::cpu

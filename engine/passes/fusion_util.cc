@@ -1,0 +1,89 @@
+#include "engine/passes/fusion_util.h"
+
+#include <cmath>
+
+namespace kiln::passes {
+
+void ImportKilnDomain(ir::Model& model) { model.opset_imports.emplace(kKilnDomain, kKilnDomainVersion); }
+
+GraphIndex::GraphIndex(const ir::Graph& graph) : uses_(ValueUses::Of(graph)) {
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const auto& in : graph.nodes[i].inputs)
+      if (!in.empty()) readers_[in].push_back(i);
+}
+
+std::optional<size_t> GraphIndex::Producer(const std::string& value) const {
+  auto it = uses_.producer.find(value);
+  if (it == uses_.producer.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::vector<size_t>& GraphIndex::Readers(const std::string& value) const {
+  static const std::vector<size_t> kNone;
+  auto it = readers_.find(value);
+  return it == readers_.end() ? kNone : it->second;
+}
+
+std::optional<size_t> GraphIndex::SoleReader(const std::string& value) const {
+  if (uses_.Pinned(value)) return std::nullopt;
+  const std::vector<size_t>& readers = Readers(value);
+  if (readers.size() != 1) return std::nullopt;
+  return readers[0];
+}
+
+bool IsOp(const ir::Node& node, const char* op_type) { return node.domain.empty() && node.op_type == op_type; }
+
+namespace {
+
+std::optional<double> OneFloat(const Tensor& t) {
+  if (!t.defined() || t.num_elements() != 1) return std::nullopt;
+  switch (t.dtype()) {
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kFloat16:
+    case DataType::kBFloat16:
+      return t.GetDouble(0);
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::optional<double> ScalarConstant(const ir::Graph& graph, const GraphIndex& index, const std::string& name) {
+  if (const Tensor* t = ConstantValue(graph, name)) return OneFloat(*t);
+  std::optional<size_t> producer = index.Producer(name);
+  if (!producer) return std::nullopt;
+  const ir::Node& node = graph.nodes[*producer];
+  if (!IsOp(node, "Constant")) return std::nullopt;
+  if (const Tensor* t = node.GetTensor("value")) return OneFloat(*t);
+  if (node.HasAttribute("value_float")) return node.GetFloat("value_float", 0);
+  return std::nullopt;
+}
+
+bool IsScalarNear(const ir::Graph& graph, const GraphIndex& index, const std::string& name, double expected) {
+  std::optional<double> v = ScalarConstant(graph, index, name);
+  return v && std::fabs(*v - expected) <= 1e-4 * std::fabs(expected);
+}
+
+std::string OtherInput(const ir::Node& node, const std::string& one) {
+  if (node.inputs.size() != 2 || node.inputs[0] == node.inputs[1]) return "";
+  if (node.inputs[0] == one) return node.inputs[1];
+  if (node.inputs[1] == one) return node.inputs[0];
+  return "";
+}
+
+bool IsKnownFloat(const ir::Graph& graph, const std::string& name) {
+  if (const Tensor* t = ConstantValue(graph, name)) return t->dtype() == DataType::kFloat;
+  const ir::TypeInfo* type = graph.FindType(name);
+  return type != nullptr && type->kind == ir::TypeInfo::Kind::kTensor && type->elem_type == DataType::kFloat;
+}
+
+void ReplaceWithFusedNode(ir::Graph& graph, size_t last, ir::Node fused, const std::vector<size_t>& absorbed) {
+  graph.nodes[last] = std::move(fused);
+  std::vector<bool> remove(graph.nodes.size(), false);
+  for (size_t i : absorbed) remove[i] = true;
+  RemoveNodes(graph, remove);
+}
+
+}  // namespace kiln::passes

@@ -1,0 +1,520 @@
+// Scheduler end to end on real engine sessions: batching correctness,
+// ordering, priorities, timeouts, overload, parallel instances, Drain.
+// Instances are held at a gate (the on_execution_start hook) to build up
+// queues deterministically; nothing asserts on timing.
+#include "server/scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "engine/onnx/model_loader.h"
+#include "tests/support/model_builder.h"
+
+namespace kiln::server {
+namespace {
+
+using TensorMap = std::map<std::string, Tensor>;
+constexpr auto kPatience = std::chrono::seconds(30);  // only reached when a test fails
+
+std::shared_ptr<const Session> MakeSession(const testing::ModelBuilder& builder) {
+  auto model = onnx_import::LoadModelBytes(builder.Serialize(), "");
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  SessionOptions options;
+  options.threads = 1;
+  auto session = Session::Create(std::move(model).value(), options);
+  EXPECT_TRUE(session.ok()) << session.status().ToString();
+  return std::shared_ptr<const Session>(std::move(session).value());
+}
+
+// Y[b,3] = X[b,4] · W + B
+std::shared_ptr<const Session> MatMulAddSession() {
+  testing::ModelBuilder b;
+  b.Input("X", DataType::kFloat, {-1, 4});
+  std::vector<float> w(12);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.25f * static_cast<float>(i) - 1.0f;
+  b.Initializer("W", w, {4, 3}).Initializer("B", {0.5f, -1.0f, 2.0f}, {3});
+  b.Node("MatMul", {"X", "W"}, {"XW"}).Node("Add", {"XW", "B"}, {"Y"});
+  b.Output("Y", DataType::kFloat, {-1, 3});
+  return MakeSession(b);
+}
+
+// Y = X + 1 for X of any [batch, n].
+std::shared_ptr<const Session> AddOneSession() {
+  testing::ModelBuilder b;
+  b.Input("X", DataType::kFloat, {-1, -1});
+  b.Initializer("One", {1.0f}, {1});
+  b.Node("Add", {"X", "One"}, {"Y"});
+  b.Output("Y", DataType::kFloat, {-1, -1});
+  return MakeSession(b);
+}
+
+// Multiples of 1/8 in [-2, 2): sums of their products are exact in float,
+// so a batched GEMM must give bit-identical answers whatever its blocking.
+Tensor RandomFloats(Shape shape, uint32_t seed) {
+  Tensor t = Tensor::Allocate(DataType::kFloat, std::move(shape));
+  uint32_t state = seed * 2654435761u + 1;
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    t.data<float>()[i] = static_cast<float>(static_cast<int>((state >> 16) % 32) - 16) / 8.0f;
+  }
+  return t;
+}
+
+// Holds instances before each engine call until opened; counts arrivals.
+class Gate {
+ public:
+  void Enter() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ++entered_;
+    ++inside_;
+    max_inside_ = std::max(max_inside_, inside_);
+    changed_.notify_all();
+    changed_.wait_for(lock, kPatience, [&] { return open_; });
+    --inside_;
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  // Waits until `n` executions have reached the gate.
+  bool WaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, kPatience, [&] { return entered_ >= n; });
+  }
+  int max_inside() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return max_inside_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = false;
+  int entered_ = 0;
+  int inside_ = 0;
+  int max_inside_ = 0;
+};
+
+// Collects answers by request id, in the order they arrive.
+class Answers {
+ public:
+  std::unique_ptr<ScheduledRequest> Request(int id, TensorMap inputs, uint64_t priority = 0, uint64_t timeout_us = 0) {
+    auto request = std::make_unique<ScheduledRequest>();
+    request->inputs = std::move(inputs);
+    request->priority = priority;
+    request->timeout_us = timeout_us;
+    request->done = [this, id](Result<TensorMap> result, const RequestTimings&) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      order_.push_back(id);
+      results_.emplace(id, std::move(result));
+      changed_.notify_all();
+    };
+    return request;
+  }
+  bool WaitFor(size_t n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, kPatience, [&] { return results_.size() >= n; });
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return results_.size();
+  }
+  std::vector<int> order() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return order_;
+  }
+  Result<TensorMap> result(int id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = results_.find(id);
+    if (it == results_.end()) return Status::NotFound("no answer for request " + std::to_string(id));
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<int> order_;
+  std::map<int, Result<TensorMap>> results_;
+};
+
+struct Fixture {
+  std::shared_ptr<ModelStatistics> stats = std::make_shared<ModelStatistics>("m", "1");
+  Gate gate;
+  Answers answers;
+  std::unique_ptr<Scheduler> scheduler;
+
+  void Start(SchedulerOptions options, std::vector<std::shared_ptr<const Session>> instances, bool gated = true) {
+    options.model_name = "m";
+    options.model_version = "1";
+    if (gated) options.on_execution_start = [this](size_t, size_t) { gate.Enter(); };
+    auto created = Scheduler::Create(options, std::move(instances), stats);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    scheduler = std::move(created).value();
+  }
+};
+
+void ExpectSameFloats(const Tensor& actual, const Tensor& expected) {
+  ASSERT_EQ(actual.shape(), expected.shape());
+  EXPECT_EQ(actual.ToVector<float>(), expected.ToVector<float>());
+}
+
+TEST(Scheduler, MergedBatchesGiveTheUnbatchedAnswers) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 8;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  f.Start(options, {session});
+
+  const std::vector<int64_t> sizes = {1, 1, 2, 3, 1};
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < sizes.size(); ++i) inputs.push_back(RandomFloats({sizes[i], 4}, static_cast<uint32_t>(i)));
+  // The first request occupies the instance while the others queue up.
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", inputs[0]}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  for (size_t i = 1; i < sizes.size(); ++i) f.scheduler->Enqueue(f.answers.Request(static_cast<int>(i), {{"X", inputs[i]}}));
+  EXPECT_EQ(f.scheduler->QueueDepth(), 4u);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(sizes.size()));
+
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    auto expected = session->Run({{"X", inputs[i]}});
+    ASSERT_TRUE(expected.ok());
+    auto answer = f.answers.result(static_cast<int>(i));
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    ExpectSameFloats(answer->at("Y"), (*expected)[0].tensor());
+  }
+  const ModelStatisticsSnapshot snapshot = f.stats->Snapshot();
+  EXPECT_EQ(snapshot.execution_count, 2u);
+  EXPECT_EQ(snapshot.inference_count, 8u);
+  EXPECT_EQ(snapshot.batch_size_counts.at(1), 1u);
+  EXPECT_EQ(snapshot.batch_size_counts.at(7), 1u);  // the four queued requests ran as one batch
+  EXPECT_EQ(snapshot.success.count, 5u);
+  EXPECT_EQ(snapshot.queue_depth, 0u);
+}
+
+TEST(Scheduler, RequestsWithOtherNonBatchDimensionsAreNotMerged) {
+  auto session = AddOneSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 8;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  f.Start(options, {session});
+
+  const std::vector<Shape> shapes = {{1, 3}, {1, 3}, {2, 3}, {1, 5}, {1, 3}};
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < shapes.size(); ++i) inputs.push_back(RandomFloats(shapes[i], static_cast<uint32_t>(i)));
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", inputs[0]}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  for (size_t i = 1; i < shapes.size(); ++i) f.scheduler->Enqueue(f.answers.Request(static_cast<int>(i), {{"X", inputs[i]}}));
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(shapes.size()));
+
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    auto answer = f.answers.result(static_cast<int>(i));
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    const Tensor& y = answer->at("Y");
+    ASSERT_EQ(y.shape(), shapes[i]);
+    for (int64_t k = 0; k < y.num_elements(); ++k) EXPECT_EQ(y.data<float>()[k], inputs[i].data<float>()[k] + 1.0f);
+  }
+  // [1,3] alone (held), then [1,3]+[2,3] merged, then [1,5] alone, then [1,3] alone.
+  const ModelStatisticsSnapshot snapshot = f.stats->Snapshot();
+  EXPECT_EQ(snapshot.execution_count, 4u);
+  EXPECT_EQ(snapshot.batch_size_counts.at(1), 3u);
+  EXPECT_EQ(snapshot.batch_size_counts.at(3), 1u);
+}
+
+TEST(Scheduler, PreserveOrderingHoldsLaterResponsesBack) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 4;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->preserve_ordering = true;
+  // Only the first execution is held; the second instance runs freely.
+  std::atomic<int> executions{0};
+  options.on_execution_start = [&](size_t, size_t) {
+    if (executions.fetch_add(1) == 0) f.gate.Enter();
+  };
+  f.Start(options, {session, session}, /*gated=*/false);
+
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  // The second request has executed on the other instance ...
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (f.stats->Snapshot().execution_count < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(f.stats->Snapshot().execution_count, 1u);
+  // ... but its response waits for the first one.
+  EXPECT_EQ(f.answers.count(), 0u);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  EXPECT_EQ(f.answers.order(), (std::vector<int>{0, 1}));
+}
+
+TEST(Scheduler, WithoutPreserveOrderingFinishedRequestsAnswerAtOnce) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 4;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  std::atomic<int> executions{0};
+  options.on_execution_start = [&](size_t, size_t) {
+    if (executions.fetch_add(1) == 0) f.gate.Enter();
+  };
+  f.Start(options, {session, session}, /*gated=*/false);
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  EXPECT_EQ(f.answers.order(), (std::vector<int>{1}));
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(2));
+}
+
+TEST(Scheduler, HigherPriorityRequestsAreServedFirst) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 1;  // one request per execution: the order is visible
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->priority_levels = 3;
+  options.dynamic_batching->default_priority_level = 2;
+  f.Start(options, {session});
+
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, /*priority=*/3));
+  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));  // default: level 2
+  f.scheduler->Enqueue(f.answers.Request(3, {{"X", RandomFloats({1, 4}, 3)}}, /*priority=*/1));
+  f.scheduler->Enqueue(f.answers.Request(4, {{"X", RandomFloats({1, 4}, 4)}}, /*priority=*/99));  // out of range: default
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(5));
+  EXPECT_EQ(f.answers.order(), (std::vector<int>{0, 3, 2, 4, 1}));
+}
+
+TEST(Scheduler, QueueTimeoutRejectsWithoutRunning) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 4;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->default_queue_policy.allow_timeout_override = true;
+  f.Start(options, {session});
+
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, 0, /*timeout_us=*/2000));
+  // Answered while the only instance is still held: the timer rejects it.
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  auto rejected = f.answers.result(1);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(rejected.status().message().find("timed out in the queue after 2000 us"), std::string::npos)
+      << rejected.status().message();
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  f.scheduler->Drain();
+  const ModelStatisticsSnapshot snapshot = f.stats->Snapshot();
+  EXPECT_EQ(snapshot.execution_count, 1u);  // the timed-out request never ran
+  EXPECT_EQ(snapshot.rejected, 1u);
+  EXPECT_EQ(snapshot.success.count, 1u);
+  EXPECT_EQ(snapshot.fail.count, 1u);
+}
+
+TEST(Scheduler, FifoPathHonoursTheRequestTimeout) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  f.Start(SchedulerOptions{}, {session});
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, 0, /*timeout_us=*/1000));
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  EXPECT_EQ(f.answers.result(1).status().code(), StatusCode::kResourceExhausted);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  EXPECT_TRUE(f.answers.result(0).ok());
+}
+
+TEST(Scheduler, DelayedRequestsRunAfterTheirLevel) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 1;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  QueuePolicy& policy = options.dynamic_batching->default_queue_policy;
+  policy.timeout_action = QueuePolicy::TimeoutAction::kDelay;
+  policy.allow_timeout_override = true;
+  f.Start(options, {session});
+
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, 0, /*timeout_us=*/100));
+  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));  // no timeout
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // request 1's deadline passes
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(3));
+  EXPECT_EQ(f.answers.order(), (std::vector<int>{0, 2, 1}));
+  EXPECT_TRUE(f.answers.result(1).ok());  // delayed, not rejected
+}
+
+TEST(Scheduler, FullQueueRejectsAtOnce) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_queue_size = 2;
+  f.Start(options, {session});
+
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));
+  f.scheduler->Enqueue(f.answers.Request(3, {{"X", RandomFloats({1, 4}, 3)}}));
+  // Answered inside Enqueue, before anything ran.
+  ASSERT_EQ(f.answers.count(), 1u);
+  auto rejected = f.answers.result(3);
+  EXPECT_EQ(rejected.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(rejected.status().message(), "queue of model 'm' version 1 is full (2 requests)");
+  EXPECT_EQ(f.stats->Snapshot().queue_depth, 2u);
+  EXPECT_EQ(f.stats->Snapshot().rejected, 1u);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(4));
+  EXPECT_TRUE(f.answers.result(2).ok());
+}
+
+TEST(Scheduler, PriorityLevelsHaveTheirOwnQueueBounds) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 1;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->priority_levels = 2;
+  options.dynamic_batching->default_priority_level = 2;
+  options.dynamic_batching->priority_queue_policy[2].max_queue_size = 1;
+  f.Start(options, {session});
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));  // level 2 full
+  f.scheduler->Enqueue(f.answers.Request(3, {{"X", RandomFloats({1, 4}, 3)}}, 1));  // level 1 unbounded
+  ASSERT_EQ(f.answers.count(), 1u);
+  EXPECT_EQ(f.answers.result(2).status().code(), StatusCode::kResourceExhausted);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(4));
+  EXPECT_TRUE(f.answers.result(3).ok());
+}
+
+TEST(Scheduler, InstancesRunInParallel) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 4;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  f.Start(options, {MatMulAddSession(), MatMulAddSession()});
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  // The second request reaches the gate while the first is still inside it:
+  // the two instances execute at the same time.
+  ASSERT_TRUE(f.gate.WaitEntered(2));
+  EXPECT_EQ(f.gate.max_inside(), 2);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  EXPECT_TRUE(f.answers.result(0).ok());
+  EXPECT_TRUE(f.answers.result(1).ok());
+}
+
+TEST(Scheduler, DrainAnswersEverythingThenRefuses) {
+  auto session = MatMulAddSession();
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 2;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->max_queue_delay_us = 60000000;  // Drain must not wait for it
+  options.dynamic_batching->preferred_batch_sizes = {2};
+  f.Start(options, {session, session});
+  for (int i = 0; i < 7; ++i) f.scheduler->Enqueue(f.answers.Request(i, {{"X", RandomFloats({1, 4}, i)}}));
+  std::thread drain([&] { f.scheduler->Drain(); });
+  f.gate.Open();
+  drain.join();
+  EXPECT_EQ(f.answers.count(), 7u);
+  for (int i = 0; i < 7; ++i) EXPECT_TRUE(f.answers.result(i).ok()) << i;
+  f.scheduler->Enqueue(f.answers.Request(7, {{"X", RandomFloats({1, 4}, 7)}}));
+  ASSERT_EQ(f.answers.count(), 8u);
+  EXPECT_EQ(f.answers.result(7).status().code(), StatusCode::kUnavailable);
+  f.scheduler->Drain();  // idempotent
+}
+
+TEST(Scheduler, EngineErrorsReachEveryRequestOfTheBatch) {
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 4;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  f.Start(options, {MatMulAddSession()});
+  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.scheduler->Enqueue(f.answers.Request(1, {{"X", Tensor::Allocate(DataType::kInt32, {1, 4}, true)}}));
+  f.scheduler->Enqueue(f.answers.Request(2, {{"X", Tensor::Allocate(DataType::kInt32, {1, 4}, true)}}));
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(3));
+  EXPECT_TRUE(f.answers.result(0).ok());
+  EXPECT_EQ(f.answers.result(1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.answers.result(2).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.stats->Snapshot().fail.count, 2u);
+}
+
+TEST(Scheduler, RecordsTimings) {
+  Fixture f;
+  f.Start(SchedulerOptions{}, {MatMulAddSession()}, /*gated=*/false);
+  RequestTimings seen;
+  std::promise<void> answered;
+  auto request = std::make_unique<ScheduledRequest>();
+  request->inputs.emplace("X", RandomFloats({1, 4}, 0));
+  request->done = [&](Result<TensorMap> result, const RequestTimings& timings) {
+    EXPECT_TRUE(result.ok());
+    seen = timings;
+    answered.set_value();
+  };
+  f.scheduler->Enqueue(std::move(request));
+  answered.get_future().wait();
+  EXPECT_GT(seen.compute_infer_ns, 0u);
+  EXPECT_GE(seen.total_ns, seen.queue_ns + seen.compute_infer_ns);
+  const ModelStatisticsSnapshot snapshot = f.stats->Snapshot();
+  EXPECT_EQ(snapshot.success.count, 1u);
+  EXPECT_EQ(snapshot.compute_infer.count, 1u);
+  EXPECT_EQ(snapshot.queue_latency.total, 1u);
+  EXPECT_GT(snapshot.last_inference_ms, 0u);
+}
+
+TEST(Scheduler, CreateRejectsInconsistentOptions) {
+  auto session = MatMulAddSession();
+  SchedulerOptions options;
+  options.model_name = "m";
+  EXPECT_FALSE(Scheduler::Create(options, {}, nullptr).ok());
+  options.max_batch_size = 4;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->preferred_batch_sizes = {8};
+  auto too_big = Scheduler::Create(options, {session}, nullptr);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.status().message().find("preferred_batch_size 8"), std::string::npos);
+  options.dynamic_batching->preferred_batch_sizes = {};
+  options.dynamic_batching->priority_levels = 2;
+  options.dynamic_batching->default_priority_level = 3;
+  EXPECT_EQ(Scheduler::Create(options, {session}, nullptr).status().code(), StatusCode::kInvalidArgument);
+  options.dynamic_batching->default_priority_level = 1;
+  options.dynamic_batching->priority_queue_policy[5] = QueuePolicy{};
+  EXPECT_EQ(Scheduler::Create(options, {session}, nullptr).status().code(), StatusCode::kInvalidArgument);
+  options.dynamic_batching->priority_queue_policy.clear();
+  EXPECT_TRUE(Scheduler::Create(options, {session}, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace kiln::server
