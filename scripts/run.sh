@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The main job: install dependencies, build, and run the example model.
+# The main job: install dependencies, build, and serve the example model
+# repository (examples/model_repository) with `kiln serve` until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh -DKILN_BUILD_TESTS=OFF
-build/kiln run examples/tiny_classifier/model.onnx \
-  --inputs examples/tiny_classifier/inputs --outputs build/example-outputs
-echo "Outputs written to build/example-outputs/"
+exec build/kiln serve --model-repository examples/model_repository "$@"

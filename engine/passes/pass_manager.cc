@@ -7,9 +7,12 @@
 #include "engine/passes/common_subexpression_elimination.h"
 #include "engine/passes/constant_folding.h"
 #include "engine/passes/conv_bn_folding.h"
+#include "engine/passes/conv_channels_last.h"
+#include "engine/passes/conv_fusion.h"
 #include "engine/passes/dead_code_elimination.h"
 #include "engine/passes/gelu_fusion.h"
 #include "engine/passes/layer_norm_fusion.h"
+#include "engine/passes/matmul_fusion.h"
 #include "engine/passes/reshape_chain.h"
 #include "engine/passes/transpose_merge.h"
 
@@ -27,6 +30,11 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<LayerNormFusionPass>());
   passes.push_back(std::make_unique<GeluFusionPass>());
   passes.push_back(std::make_unique<AttentionFusionPass>());
+  // Conv/MatMul/Gemm kernel fusions last: the passes above match the plain
+  // ONNX operators (MatMul, Add) first.
+  passes.push_back(std::make_unique<ConvFusionPass>());
+  passes.push_back(std::make_unique<MatMulFusionPass>());
+  passes.push_back(std::make_unique<ConvChannelsLastPass>());
   return passes;
 }
 

@@ -43,8 +43,9 @@ struct GrpcServerOptions {
   // TCP port; 0 binds any free port (read it back with GrpcServer::port()).
   int port = 8001;
   // Largest request message accepted, in bytes (capped at 2 GiB - 1, gRPC's
-  // limit). Responses are not limited.
-  size_t max_message_bytes = size_t{256} << 20;
+  // limit; 64 MiB like the HTTP front-end's body limit). Responses are not
+  // limited.
+  size_t max_message_bytes = size_t{64} << 20;
 };
 
 class GrpcServer {

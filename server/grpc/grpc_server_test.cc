@@ -407,6 +407,21 @@ TEST_F(GrpcServerTest, RequestedOutputsAndSchedulingParametersReachTheService) {
   EXPECT_EQ(response.model_version(), "1");
 }
 
+TEST_F(GrpcServerTest, AcceptsCompressedRequests) {
+  // tritonclient's compression_algorithm="gzip" / "deflate".
+  for (grpc_compression_algorithm algorithm : {GRPC_COMPRESS_GZIP, GRPC_COMPRESS_DEFLATE}) {
+    ModelInferRequest request = EchoRequest();
+    AddInput(&request, "x", "UINT8", {4096});
+    request.add_raw_input_contents(std::string(4096, 'k'));
+    ::grpc::ClientContext context;
+    context.set_compression_algorithm(algorithm);
+    ModelInferResponse response;
+    const ::grpc::Status status = stub_->ModelInfer(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.raw_output_contents(0), std::string(4096, 'k'));
+  }
+}
+
 TEST_F(GrpcServerTest, OversizedRequestsAreRejectedByGrpc) {
   ModelInferRequest request = EchoRequest();
   AddInput(&request, "x", "UINT8", {2 << 20});

@@ -109,6 +109,9 @@ void AsyncHttpServer::Stop() {
   s.io.stop();
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
+  // The close posted above may not have run before the threads stopped.
+  boost::system::error_code ignored;
+  s.acceptor.close(ignored);
   s.registry->Clear();
 }
 

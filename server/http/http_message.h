@@ -2,7 +2,8 @@
 // handlers see and produce, so that handlers (the KServe v2 API, /metrics)
 // never touch Boost.Beast and stay testable without sockets.
 //
-// Plain values. A Responder may be called from any thread, exactly once.
+// Plain values, and the Responder through which a handler answers (any
+// thread, once).
 #pragma once
 
 #include <functional>
@@ -50,8 +51,28 @@ struct HttpResponse {
   static HttpResponse Empty(int status);
 };
 
-// Delivers the response of one request; callable once, from any thread.
-using Responder = std::function<void(HttpResponse)>;
+// Delivers the response of one request: one call of either form, from any
+// thread; later calls are ignored. Copies share the one answer. A request
+// whose every Responder copy is dropped unanswered gets a 500.
+class Responder {
+ public:
+  using Producer = std::function<HttpResponse()>;
+
+  Responder() = default;
+  explicit Responder(std::function<void(Producer)> deliver) : deliver_(std::move(deliver)) {}
+
+  // Sends `response`.
+  void operator()(HttpResponse response) const {
+    deliver_([response = std::move(response)]() mutable { return std::move(response); });
+  }
+  // Builds the response on the connection's I/O thread: for work (encoding
+  // an inference result) that should not hold the thread that answers (an
+  // engine or scheduler thread).
+  void Later(Producer make) const { deliver_(std::move(make)); }
+
+ private:
+  std::function<void(Producer)> deliver_;
+};
 
 // A route handler: answers `request` through `respond`, now or later (it
 // must not block on slow work; hand it off and respond from the callback).

@@ -19,12 +19,12 @@ TEST(Router, MatchesLiteralAndParameterSegmentsInTableOrder) {
 
   auto match = router->Find("GET", "/v2/models/stats");
   ASSERT_EQ(match.status, 200);
-  (*match.handler)(HttpRequest{}, nullptr);
+  (*match.handler)(HttpRequest{}, Responder{});
   EXPECT_EQ(hit, "all stats");
 
   match = router->Find("GET", "/v2/models/my%20model/versions/3");
   ASSERT_EQ(match.status, 200);
-  (*match.handler)(HttpRequest{}, nullptr);
+  (*match.handler)(HttpRequest{}, Responder{});
   EXPECT_EQ(hit, "versioned");
   EXPECT_EQ(match.params["model"], "my model");
   EXPECT_EQ(match.params["version"], "3");

@@ -38,21 +38,29 @@ void AddModelRoutes(std::vector<Route>& routes, const std::string& method, const
 
 void Infer(InferenceService& service, const std::string& model, const std::string& version, HttpRequest& request,
            Responder& respond) {
+  if (auto encoding = request.Header("content-encoding"); encoding && *encoding != "identity") {
+    return respond(HttpResponse::Error(415, "Content-Encoding '" + std::string(*encoding) +
+                                                "' is not supported; send the request uncompressed"));
+  }
   Result<DecodedInferRequest> decoded =
       DecodeInferRequest(request.body, request.Header("inference-header-content-length"), model, version);
   if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
+  // The result is encoded on the connection's I/O thread (Responder::Later),
+  // not on the thread that completes the request.
   service.Infer(std::move(decoded->request),
                 [format = std::move(decoded->output_format), respond](Result<InferResponse> result) {
                   if (!result.ok()) return respond(ErrorResponse(result.status()));
-                  Result<EncodedInferResponse> encoded = EncodeInferResponse(*result, format);
-                  if (!encoded.ok()) return respond(ErrorResponse(encoded.status()));
-                  HttpResponse response = HttpResponse::Json(200, std::move(encoded->body));
-                  if (encoded->json_size) {
-                    response.content_type = "application/octet-stream";
-                    response.headers.emplace_back("Inference-Header-Content-Length",
-                                                  std::to_string(*encoded->json_size));
-                  }
-                  respond(std::move(response));
+                  auto response = std::make_shared<InferResponse>(std::move(*result));
+                  respond.Later([format, response]() -> HttpResponse {
+                    Result<EncodedInferResponse> encoded = EncodeInferResponse(*response, format);
+                    if (!encoded.ok()) return ErrorResponse(encoded.status());
+                    HttpResponse http = HttpResponse::Json(200, std::move(encoded->body));
+                    if (encoded->json_size) {
+                      http.content_type = "application/octet-stream";
+                      http.headers.emplace_back("Inference-Header-Content-Length", std::to_string(*encoded->json_size));
+                    }
+                    return http;
+                  });
                 });
 }
 

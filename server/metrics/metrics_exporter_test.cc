@@ -13,7 +13,7 @@
 namespace kiln::server {
 namespace {
 
-using testing::FakeInferenceService;
+using http_testing::FakeInferenceService;
 
 bool HasLine(const std::string& text, const std::string& line) {
   std::istringstream lines(text);
@@ -119,7 +119,7 @@ TEST(MetricsServer, ServesMetricsOverHttp) {
   auto server = MetricsServer::Create(options, service);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   ASSERT_TRUE((*server)->Start().ok());
-  testing::TestHttpClient client((*server)->port());
+  http_testing::TestHttpClient client((*server)->port());
   auto response = client.Request("GET", "/metrics");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.Header("content-type"), kPrometheusContentType);

@@ -39,6 +39,7 @@ using CommandRunner = std::function<int()>;
 CommandRunner RegisterRunCommand(CLI::App& app);
 CommandRunner RegisterInspectCommand(CLI::App& app);
 CommandRunner RegisterBenchCommand(CLI::App& app);
+CommandRunner RegisterServeCommand(CLI::App& app);
 CommandRunner RegisterPerfCommand(CLI::App& app);
 
 }  // namespace kiln::tools

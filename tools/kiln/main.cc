@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tools/kiln/commands.h"
+#include "tools/kiln/openmp_wait_policy.h"
 
 namespace kiln::tools {
 
@@ -23,6 +24,7 @@ int ReportError(const Status& status) {
 
 int main(int argc, char** argv) {
   using namespace kiln::tools;
+  ApplyOpenMpWaitPolicy(argv);  // may re-execute kiln; see openmp_wait_policy.h
   CLI::App app{"Kiln: run and serve ONNX models on CPU"};
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
   app.require_subcommand(1);
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   add(RegisterRunCommand(app));
   add(RegisterInspectCommand(app));
   add(RegisterBenchCommand(app));
+  add(RegisterServeCommand(app));
   add(RegisterPerfCommand(app));
 
   try {

@@ -2,6 +2,7 @@
 // ConvInteger: the same on uint8/int8 data with zero points, accumulating in int32.
 // QLinearConv: quantized convolution requantized to the output's scale and zero point.
 #include "engine/kernels/cpu/conv_util.h"
+#include "engine/kernels/cpu/dnnl_conv.h"
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/quantize_util.h"
 
@@ -14,9 +15,14 @@ Shape ConvOutputShape(const ConvGeometry& g) {
   return out;
 }
 
+// float32 runs on oneDNN (DnnlConv); other types and shapes it does not
+// cover on Kiln's im2col + GEMM.
 class ConvKernel final : public OpKernel {
  public:
-  explicit ConvKernel(ConvAttributes attrs) : attrs_(std::move(attrs)) {}
+  ConvKernel(ConvAttributes attrs, const KernelInit& init)
+      : attrs_(std::move(attrs)), dnnl_(init, FusedActivation{}, /*residual_sum=*/false) {
+    dnnl_.Prepare(init, attrs_);
+  }
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
@@ -29,6 +35,9 @@ class ConvKernel final : public OpKernel {
     const bool has_bias = ctx.has_input(2);
     Tensor& y = ctx.AllocateOutput(0, x.dtype(), ConvOutputShape(g));
     if (y.num_elements() == 0) return Status::Ok();
+    if (DnnlConv::Supports(x, w, g)) {
+      return dnnl_.Run(ctx, g, x, w, has_bias ? &ctx.input(2) : nullptr, nullptr, y);
+    }
     return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       ConvForward<T>(x.data<T>(), w.data<T>(), has_bias ? ctx.input(2).data<T>() : nullptr, g, y.data<T>(),
@@ -38,6 +47,7 @@ class ConvKernel final : public OpKernel {
 
  private:
   ConvAttributes attrs_;
+  DnnlConv dnnl_;
 };
 
 // int32 accumulations of a quantized convolution: inputs of ConvInteger /
@@ -123,7 +133,10 @@ Result<std::unique_ptr<OpKernel>> MakeConvFamily(const KernelInit& init) {
 
 }  // namespace
 
-Result<std::unique_ptr<OpKernel>> MakeConv(const KernelInit& init) { return MakeConvFamily<ConvKernel>(init); }
+Result<std::unique_ptr<OpKernel>> MakeConv(const KernelInit& init) {
+  KILN_ASSIGN_OR_RETURN(ConvAttributes attrs, ConvAttributes::FromNode(init.node));
+  return std::unique_ptr<OpKernel>(new ConvKernel(std::move(attrs), init));
+}
 Result<std::unique_ptr<OpKernel>> MakeConvInteger(const KernelInit& init) {
   return MakeConvFamily<ConvIntegerKernel>(init);
 }

@@ -56,8 +56,8 @@ int DnnlThreadsFor(const KernelContext& ctx, double flops);
 Status DnnlExecute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args,
                    int threads, const char* what);
 
-// Reorders `src` (any layout) into a new memory of `dst_desc` (owned by the
-// result), single-threaded-safe. Used to prepack constant weights once.
+// Reorders `src` (any layout) into a new memory of `dst_desc`, allocated by
+// oneDNN and owned by the result. Used to prepack constant weights once.
 Result<dnnl::memory> DnnlReorderToNew(const dnnl::memory& src, const dnnl::memory::desc& dst_desc, int threads);
 
 // Turns a library exception thrown by `f` into a Status. Use around

@@ -1,4 +1,4 @@
-// FakeInferenceService: an InferenceService for front-end tests, with fixed
+// FakeInferenceService (http_testing): an InferenceService for the HTTP and metrics tests, with fixed
 // behaviour per model name:
 //   "echo"     versions 1 and 2, ready: Infer returns every input as an
 //              output of the same name (or the requested ones; an unknown
@@ -21,7 +21,7 @@
 #include "server/core/model_statistics.h"
 #include "server/proto/model_config.pb.h"
 
-namespace kiln::server::testing {
+namespace kiln::server::http_testing {
 
 class FakeInferenceService : public InferenceService {
  public:
@@ -63,6 +63,10 @@ class FakeInferenceService : public InferenceService {
     config->set_name(model);
     config->set_platform("onnxruntime_onnx");
     config->set_max_batch_size(8);
+    auto* input = config->add_input();
+    input->set_name("INPUT0");
+    input->add_dims(-1);
+    input->add_dims(16);
     return std::shared_ptr<const inference::ModelConfig>(config);
   }
   Result<std::vector<ModelStatisticsSnapshot>> GetModelStatistics(const std::string& model,
@@ -172,4 +176,4 @@ class FakeInferenceService : public InferenceService {
   bool released_ = false;             // guarded by mutex_
 };
 
-}  // namespace kiln::server::testing
+}  // namespace kiln::server::http_testing

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-namespace kiln::server::testing {
+namespace kiln::server::http_testing {
 
 struct TestHttpResponse {
   int status = 0;
@@ -92,4 +92,4 @@ class TestHttpClient {
   boost::beast::flat_buffer buffer_;
 };
 
-}  // namespace kiln::server::testing
+}  // namespace kiln::server::http_testing

@@ -1,0 +1,217 @@
+#include "engine/kernels/cpu/dnnl_conv.h"
+
+#include <cstring>
+
+namespace kiln::cpu {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+constexpr auto kF32 = dnnl::memory::data_type::f32;
+
+// Weights as oneDNN sees them: [M, C/g, K...] or, grouped, [g, M/g, C/g, K...].
+Shape WeightsDims(const ConvGeometry& g) {
+  Shape dims;
+  if (g.group > 1) dims.push_back(g.group);
+  dims.push_back(g.out_channels / g.group);
+  dims.push_back(g.in_channels / g.group);
+  dims.insert(dims.end(), g.kernel.begin(), g.kernel.end());
+  return dims;
+}
+
+Shape ImageShape(const ConvGeometry& g, int64_t channels, const Shape& spatial) {
+  Shape s{g.batch, channels};
+  s.insert(s.end(), spatial.begin(), spatial.end());
+  return s;
+}
+
+// Dense channels-last (N, spatial..., C in memory) descriptor of NC... dims.
+dnnl::memory::desc ChannelsLastDesc(const Shape& shape) {
+  const size_t rank = shape.size();
+  dnnl::memory::dims strides(rank);
+  int64_t stride = 1;
+  strides[1] = stride;
+  stride *= std::max<int64_t>(shape[1], 1);
+  for (size_t d = rank; d-- > 2;) {
+    strides[d] = stride;
+    stride *= std::max<int64_t>(shape[d], 1);
+  }
+  strides[0] = stride;
+  return dnnl::memory::desc(DnnlDims(shape), kF32, strides);
+}
+
+dnnl::memory::desc IoDesc(const Shape& shape, bool channels_last) {
+  return channels_last ? ChannelsLastDesc(shape) : DnnlPlainDesc(shape, kF32);
+}
+
+// A memory of `desc` holding `plain` data: the plain memory itself when the
+// layouts match, else a reordered copy.
+Result<dnnl::memory> ToLayout(const dnnl::memory& plain, const dnnl::memory::desc& desc, int threads) {
+  if (plain.get_desc() == desc) return plain;
+  return DnnlReorderToNew(plain, desc, threads);
+}
+
+}  // namespace
+
+DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout)
+    : activation_(activation), residual_sum_(residual_sum), layout_(layout) {
+  if (const Tensor* w = init.ConstantInput(1); w != nullptr) constant_weights_ = *w;
+}
+
+bool DnnlConv::Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g) {
+  if (x.dtype() != DataType::kFloat || w.dtype() != DataType::kFloat) return false;
+  if (g.kernel.empty() || g.kernel.size() > 3) return false;
+  for (size_t d = 0; d < g.kernel.size(); ++d) {
+    if (g.pads_begin[d] < 0 || g.pads_end[d] < 0) return false;
+  }
+  return x.num_elements() > 0 && w.num_elements() > 0;
+}
+
+DnnlShapeKey DnnlConv::KeyFor(const Shape& x, const Shape& w, bool has_bias) const {
+  DnnlShapeKey key = x;
+  if (!constant_weights_) key.insert(key.end(), w.begin(), w.end());
+  key.push_back(has_bias ? 1 : 0);
+  return key;
+}
+
+void DnnlConv::Prepare(const KernelInit& init, const ConvAttributes& attrs) {
+  if (!constant_weights_ || constant_weights_->dtype() != DataType::kFloat || init.node.inputs.empty()) return;
+  const ir::TypeInfo* type = init.graph.FindType(init.node.inputs[0]);
+  if (type == nullptr || type->elem_type != DataType::kFloat || !type->shape) return;
+  Shape x;
+  for (const ir::Dim& d : *type->shape) x.push_back(d.is_fixed() ? d.value : 1);
+  auto g = ConvGeometryFor(attrs, x, constant_weights_->shape());
+  if (!g.ok() || NumElements(x) == 0) return;
+  for (size_t d = 0; d < g->kernel.size(); ++d) {
+    if (g->pads_begin[d] < 0 || g->pads_end[d] < 0) return;
+  }
+  if (g->kernel.empty() || g->kernel.size() > 3 || g->grid_size() == 0) return;
+  const bool has_bias = init.node.inputs.size() > 2 && !init.node.inputs[2].empty();
+  // A failure here (e.g. an inconsistent declared type) is reported by Run, if it recurs.
+  (void)plans_.GetOrBuild(KeyFor(x, constant_weights_->shape(), has_bias), [&] { return BuildPlan(*g, has_bias); });
+}
+
+Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias) const {
+  Plan plan;
+  const Shape src_shape = ImageShape(g, g.in_channels, g.image);
+  const Shape dst_shape = ImageShape(g, g.out_channels, g.grid);
+  const Shape weights_shape = WeightsDims(g);
+  plan.src_io = IoDesc(src_shape, layout_.x_channels_last);
+  plan.dst_io = IoDesc(dst_shape, layout_.y_channels_last);
+  plan.residual_io = IoDesc(dst_shape, layout_.residual_channels_last);
+  plan.weights_plain = DnnlPlainDesc(weights_shape, kF32);
+  plan.bias = has_bias ? DnnlPlainDesc({g.out_channels}, kF32) : dnnl::memory::desc();
+  plan.flops = 2.0 * static_cast<double>(g.batch) * static_cast<double>(g.out_channels) *
+               static_cast<double>(g.grid_size()) * static_cast<double>(g.in_channels / g.group) *
+               static_cast<double>(g.kernel_size());
+
+  dnnl::memory::dims strides(g.strides.begin(), g.strides.end());
+  dnnl::memory::dims dilations;
+  for (int64_t d : g.dilations) dilations.push_back(d - 1);  // oneDNN counts the gaps
+  dnnl::memory::dims pad_l(g.pads_begin.begin(), g.pads_begin.end());
+  dnnl::memory::dims pad_r(g.pads_end.begin(), g.pads_end.end());
+
+  dnnl::post_ops ops;
+  if (residual_sum_) ops.append_sum(1.0f);
+  activation_.AppendTo(ops);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+
+  // Let oneDNN choose the layouts of plain tensors (reordered at the edges);
+  // channels-last tensors are used as they are.
+  const dnnl::memory::desc src_any =
+      layout_.x_channels_last ? plan.src_io : dnnl::memory::desc(DnnlDims(src_shape), kF32, tag::any);
+  const dnnl::memory::desc dst_any =
+      layout_.y_channels_last ? plan.dst_io : dnnl::memory::desc(DnnlDims(dst_shape), kF32, tag::any);
+  const dnnl::memory::desc weights_any(DnnlDims(weights_shape), kF32, tag::any);
+  KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
+    dnnl::convolution_forward::desc desc =
+        has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, src_any, weights_any,
+                                                   plan.bias, dst_any, strides, dilations, pad_l, pad_r)
+                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
+                                                   strides, dilations, pad_l, pad_r);
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, DnnlEngine());
+    plan.src = pd.src_desc();
+    plan.dst = pd.dst_desc();
+    plan.weights = pd.weights_desc();
+    plan.primitive = dnnl::convolution_forward(pd);
+  }));
+  KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
+    const dnnl::engine& engine = DnnlEngine();
+    auto make = [&](const dnnl::memory::desc& from, const dnnl::memory::desc& to) -> std::optional<dnnl::reorder> {
+      if (from == to) return std::nullopt;
+      return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to));
+    };
+    plan.to_src = make(plan.src_io, plan.src);
+    if (residual_sum_) plan.residual_to_dst = make(plan.residual_io, plan.dst);
+    plan.from_dst = make(plan.dst, plan.dst_io);
+  }));
+  if (constant_weights_) {
+    KILN_ASSIGN_OR_RETURN(plan.packed_weights, PackedWeights(plan.weights_plain, plan.weights));
+  }
+  return plan;
+}
+
+Result<std::shared_ptr<const dnnl::memory>> DnnlConv::PackedWeights(const dnnl::memory::desc& plain,
+                                                                    const dnnl::memory::desc& desc) const {
+  std::lock_guard<std::mutex> lock(packed_mutex_);
+  for (const auto& [packed_desc, memory] : packed_) {
+    if (packed_desc == desc) return memory;
+  }
+  const dnnl::memory src = DnnlWrap(plain, constant_weights_->raw_data());
+  KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(src, desc, 1));
+  auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
+  packed_.emplace_back(desc, shared);
+  return shared;
+}
+
+Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w,
+                     const Tensor* bias, const Tensor* residual, Tensor& y) const {
+  const DnnlShapeKey key = KeyFor(x.shape(), w.shape(), bias != nullptr);
+  KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
+                        plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
+  const int threads = DnnlThreadsFor(ctx, plan->flops);
+
+  // A new memory of `desc` (oneDNN's allocator) for a layout change.
+  auto scratch = [&](const dnnl::memory::desc& desc, dnnl::memory& out) {
+    return DnnlCatch("Conv", [&] { out = dnnl::memory(desc, DnnlEngine()); });
+  };
+  dnnl::memory src = DnnlWrap(plan->src_io, x.raw_data());
+  if (plan->to_src) {
+    dnnl::memory converted;
+    KILN_RETURN_IF_ERROR(scratch(plan->src, converted));
+    KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}}, threads, "Conv"));
+    src = converted;
+  }
+  dnnl::memory weights;
+  if (plan->packed_weights) {
+    weights = *plan->packed_weights;
+  } else {
+    KILN_ASSIGN_OR_RETURN(weights, ToLayout(DnnlWrap(plan->weights_plain, w.raw_data()), plan->weights, threads));
+  }
+  const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
+  dnnl::memory dst = dst_given;
+  if (plan->from_dst) KILN_RETURN_IF_ERROR(scratch(plan->dst, dst));
+  if (residual != nullptr) {
+    // The sum post-op accumulates into what dst holds: the residual.
+    const dnnl::memory residual_given = DnnlWrap(plan->residual_io, residual->raw_data());
+    if (plan->residual_to_dst) {
+      KILN_RETURN_IF_ERROR(DnnlExecute(*plan->residual_to_dst, {{DNNL_ARG_FROM, residual_given}, {DNNL_ARG_TO, dst}},
+                                       threads, "Conv"));
+    } else if (residual->raw_data() != dst.get_data_handle()) {
+      std::memcpy(dst.get_data_handle(), residual->raw_data(), plan->dst.get_size());
+    }
+  }
+
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, DnnlWrap(plan->bias, bias->raw_data()));
+  KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Conv"));
+  if (plan->from_dst) {
+    KILN_RETURN_IF_ERROR(
+        DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Conv"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace kiln::cpu

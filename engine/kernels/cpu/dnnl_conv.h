@@ -1,0 +1,87 @@
+// DnnlConv: a float32 N-d convolution (1-3 spatial dimensions, groups,
+// strides, dilations, pads) run by oneDNN, with optional fused post-ops: a
+// residual sum (y = conv(x) + bias + residual) and then an activation. Used
+// by Conv and kiln::FusedConv; they keep Kiln's own ConvForward for what
+// this does not cover (other types and ranks) and call Run only when
+// Supports() says so.
+//
+// Constant weights (initializers) are reordered once into the layout the
+// primitive prefers and shared by every shape that wants the same layout.
+// Per input shape the primitive and its layouts are built once and cached
+// (bounded). Activations are in Kiln's plain NCHW layout, or channels-last
+// (NHWC in memory, shapes still NCHW) where the conv_channels_last pass
+// chained convolutions; when oneDNN prefers another layout the input,
+// residual and output are reordered inside Run.
+//
+// Thread-safety: Run may be called from several threads at once.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "engine/kernels/cpu/conv_util.h"
+#include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_primitive_cache.h"
+#include "engine/kernels/cpu/fused_activation.h"
+#include "engine/runtime/op_kernel.h"
+
+namespace kiln::cpu {
+
+// Which of a convolution's activation tensors are stored channels-last.
+struct DnnlConvLayout {
+  bool x_channels_last = false;
+  bool y_channels_last = false;
+  bool residual_channels_last = false;
+
+  bool any() const { return x_channels_last || y_channels_last || residual_channels_last; }
+};
+
+class DnnlConv {
+ public:
+  // `init` gives the constant weights (input 1) when there are any.
+  DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout = {});
+
+  // With constant weights and a declared input type, builds the plan for
+  // that input shape (unknown dimensions taken as 1) now, at session
+  // creation, so the first Run finds its primitive and packed weights ready.
+  // Does nothing when that is not possible; errors are left to Run.
+  void Prepare(const KernelInit& init, const ConvAttributes& attrs);
+
+  // True when Run handles a convolution of x with these geometry and types.
+  static bool Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g);
+
+  // y = act(conv(x, w) + bias + residual); bias and residual may be null
+  // (residual must be given exactly when constructed with residual_sum).
+  // y is allocated by the caller with the output shape.
+  Status Run(const KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* bias,
+             const Tensor* residual, Tensor& y) const;
+
+ private:
+  struct Plan {
+    dnnl::convolution_forward primitive;
+    // *_io: the layouts of the tensors Run gets; src, weights, dst: the primitive's.
+    dnnl::memory::desc src_io, src, weights_plain, weights, dst_io, dst, residual_io, bias;
+    std::shared_ptr<const dnnl::memory> packed_weights;  // constant weights in `weights` layout
+    // Layout changes at the edges, built once; empty when the layouts already agree.
+    std::optional<dnnl::reorder> to_src, residual_to_dst, from_dst;
+    double flops = 0;
+  };
+
+  Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
+  DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
+  // The constant weights reordered into `desc`, reordered once per layout.
+  Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& plain,
+                                                            const dnnl::memory::desc& desc) const;
+
+  std::optional<Tensor> constant_weights_;  // shares the initializer's storage
+  FusedActivation activation_;
+  bool residual_sum_;
+  DnnlConvLayout layout_;
+  mutable DnnlPrimitiveCache<Plan> plans_;
+  mutable std::mutex packed_mutex_;
+  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded
+};
+
+}  // namespace kiln::cpu

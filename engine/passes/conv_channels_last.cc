@@ -1,0 +1,77 @@
+#include "engine/passes/conv_channels_last.h"
+
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/passes/fusable_activation.h"
+#include "engine/passes/fusion_util.h"
+#include "engine/passes/graph_util.h"
+
+namespace kiln::passes {
+namespace {
+
+constexpr size_t kResidualInput = 3;
+
+// A convolution oneDNN runs (float32 constant weights, 1-3 spatial
+// dimensions, no negative pads), so it can read and write channels-last.
+bool Chainable(const ir::Graph& graph, const ir::Node& node) {
+  const bool conv = (node.domain.empty() && node.op_type == "Conv") ||
+                    (node.domain == "kiln" && node.op_type == "FusedConv");
+  if (!conv || node.inputs.size() < 2 || node.outputs.size() != 1) return false;
+  const Tensor* weights = ConstantValue(graph, node.inputs[1]);
+  if (weights == nullptr || weights->dtype() != DataType::kFloat || weights->rank() < 3 || weights->rank() > 5) {
+    return false;
+  }
+  for (int64_t pad : node.GetInts("pads"))
+    if (pad < 0) return false;
+  return true;
+}
+
+void SetFlag(ir::Node& node, const std::string& key) {
+  node.domain = "kiln";
+  node.op_type = "FusedConv";
+  ir::Attribute a;
+  a.name = key;
+  a.type = ir::Attribute::Type::kInt;
+  a.i = 1;
+  node.attributes[key] = std::move(a);
+}
+
+}  // namespace
+
+Result<bool> ConvChannelsLastPass::Run(ir::Model& model) {
+  ir::Graph& graph = model.graph;
+  const ValueUses uses = ValueUses::Of(graph);
+  // value -> (node, input index) of every main-graph read
+  std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>> reads;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto& inputs = graph.nodes[i].inputs;
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (!inputs[k].empty()) reads[inputs[k]].emplace_back(i, k);
+    }
+  }
+  bool changed = false;
+  for (size_t p = 0; p < graph.nodes.size(); ++p) {
+    ir::Node& producer = graph.nodes[p];
+    if (!Chainable(graph, producer) || producer.GetInt("y_channels_last", 0) != 0) continue;
+    const std::string& out = producer.outputs[0];
+    if (uses.Pinned(out)) continue;
+    auto it = reads.find(out);
+    if (it == reads.end() || it->second.empty()) continue;
+    bool all_convs = true;
+    for (const auto& [reader, input] : it->second) {
+      if (!Chainable(graph, graph.nodes[reader]) || (input != 0 && input != kResidualInput)) all_convs = false;
+    }
+    if (!all_convs) continue;
+    SetFlag(producer, "y_channels_last");
+    for (const auto& [reader, input] : it->second) {
+      SetFlag(graph.nodes[reader], input == 0 ? "x_channels_last" : "z_channels_last");
+    }
+    changed = true;
+  }
+  if (changed) ImportKilnDomain(model);
+  return changed;
+}
+
+}  // namespace kiln::passes

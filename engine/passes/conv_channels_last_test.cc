@@ -1,0 +1,64 @@
+#include "engine/passes/conv_channels_last.h"
+
+#include "engine/passes/conv_fusion.h"
+#include "engine/passes/pass_test_util.h"
+
+namespace kiln::passes {
+namespace {
+
+using namespace testing;
+
+ir::Node& AddConv(ir::Model& m, const std::string& x, const std::string& w, const std::string& y, int64_t pad) {
+  ir::Node& conv = AddNode(m, "Conv", {x, w}, {y});
+  SetInts(conv, "pads", {pad, pad, pad, pad});
+  return conv;
+}
+
+// x -> conv a (3x3) -> conv b (1x1) -> + a -> relu -> conv c (3x3, stride 2) -> y
+ir::Model Chain() {
+  ir::Model m = NewModel();
+  AddInput(m, "x", {1, 3, 6, 6});
+  AddConstant(m, "Wa", Ramp({4, 3, 3, 3}));
+  AddConstant(m, "Wb", Ramp({4, 4, 1, 1}));
+  AddConstant(m, "Wc", Ramp({5, 4, 3, 3}));
+  AddConv(m, "x", "Wa", "a", 1);
+  m.graph.value_types["a"] = FloatType({1, 4, 6, 6});
+  AddConv(m, "a", "Wb", "b", 0);
+  m.graph.value_types["b"] = FloatType({1, 4, 6, 6});
+  AddNode(m, "Add", {"b", "a"}, {"s"});
+  m.graph.value_types["s"] = FloatType({1, 4, 6, 6});
+  AddNode(m, "Relu", {"s"}, {"r"});
+  ir::Node& c = AddConv(m, "r", "Wc", "y", 1);
+  SetInts(c, "strides", {2, 2});
+  AddOutput(m, "y");
+  return m;
+}
+
+TEST(ConvChannelsLast, ChainsConvolutionsAndKeepsResults) {
+  ir::Model m = Chain();
+  const ir::Model original = m;
+  ASSERT_TRUE(*ConvFusionPass().Run(m));  // b + a -> relu fused into b
+  ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
+  ASSERT_EQ(m.graph.nodes.size(), 3u);
+  const ir::Node& a = m.graph.nodes[0];
+  const ir::Node& b = m.graph.nodes[1];
+  const ir::Node& c = m.graph.nodes[2];
+  EXPECT_EQ(a.op_type, "FusedConv");
+  EXPECT_EQ(a.GetInt("x_channels_last", 0), 0);  // the graph input stays plain
+  EXPECT_EQ(a.GetInt("y_channels_last", 0), 1);  // read by b as X and as residual
+  EXPECT_EQ(b.GetInt("x_channels_last", 0), 1);
+  EXPECT_EQ(b.GetInt("z_channels_last", 0), 1);
+  EXPECT_EQ(b.GetInt("y_channels_last", 0), 1);
+  EXPECT_EQ(c.GetInt("x_channels_last", 0), 1);
+  EXPECT_EQ(c.GetInt("y_channels_last", 0), 0);  // a graph output stays plain
+  EXPECT_FALSE(*ConvChannelsLastPass().Run(m));  // idempotent
+  ExpectSameResults(original, m, {{"x", Value(Ramp({1, 3, 6, 6}))}});
+}
+
+TEST(ConvChannelsLast, KeepsValuesWithOtherReadersPlain) {
+  ir::Model m = Chain();  // unfused: a is read by an Add, b by an Add
+  EXPECT_FALSE(*ConvChannelsLastPass().Run(m));
+}
+
+}  // namespace
+}  // namespace kiln::passes

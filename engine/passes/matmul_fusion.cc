@@ -1,0 +1,139 @@
+#include "engine/passes/matmul_fusion.h"
+
+#include "engine/passes/fusable_activation.h"
+#include "engine/passes/fusion_util.h"
+#include "engine/passes/graph_util.h"
+
+namespace kiln::passes {
+namespace {
+
+constexpr size_t kBiasInput = 2;
+
+enum class Family { kNone, kMatMul, kGemm };
+
+Family FamilyOf(const ir::Node& node) {
+  if (node.domain.empty() && node.op_type == "MatMul") return Family::kMatMul;
+  if (node.domain == "kiln" && node.op_type == "FusedMatMul") return Family::kMatMul;
+  if (node.domain.empty() && node.op_type == "Gemm") return Family::kGemm;
+  if (node.domain == "kiln" && node.op_type == "FusedGemm") return Family::kGemm;
+  return Family::kNone;
+}
+
+bool HasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && !node.inputs[i].empty(); }
+
+bool IsFloatTensor(const ir::Graph& graph, const std::string& name) {
+  if (const Tensor* t = ConstantValue(graph, name)) return t->dtype() == DataType::kFloat;
+  const ir::TypeInfo* type = graph.FindType(name);
+  return type != nullptr && type->kind == ir::TypeInfo::Kind::kTensor && type->elem_type == DataType::kFloat;
+}
+
+// Columns N of the product, when B's shape is known.
+std::optional<int64_t> ColumnsOf(const ir::Graph& graph, const ir::Node& node, Family family) {
+  auto b = StaticShape(graph, node.inputs[1]);
+  if (!b || b->size() < 2) return std::nullopt;  // a 1-D B drops the N dimension
+  if (family == Family::kGemm) {
+    if (b->size() != 2) return std::nullopt;
+    return node.GetInt("transB", 0) != 0 ? (*b)[0] : (*b)[1];
+  }
+  return b->back();
+}
+
+// `c` as a bias of n values when adding it to a [..., M, N] product changes
+// nothing but the values: every dimension but the last is 1, the last is n
+// or 1, and c's rank is at most `max_rank`.
+std::optional<Tensor> RowBias(const Tensor& c, int64_t n, size_t max_rank) {
+  if (c.dtype() != DataType::kFloat || c.rank() > static_cast<int>(max_rank)) return std::nullopt;
+  for (int d = 0; d + 1 < c.rank(); ++d)
+    if (c.dim(d) != 1) return std::nullopt;
+  const int64_t last = c.rank() == 0 ? 1 : c.dim(c.rank() - 1);
+  if (last != n && last != 1) return std::nullopt;
+  Tensor bias = Tensor::Allocate(DataType::kFloat, {n});
+  for (int64_t i = 0; i < n; ++i) bias.data<float>()[i] = c.data<float>()[last == 1 ? 0 : i];
+  return bias;
+}
+
+bool Absorb(ir::Graph& graph, ir::Node& node, Family family, const ir::Node& reader) {
+  const std::string& out = node.outputs[0];
+  if (HasActivation(node)) return false;
+  if (auto activation = MatchActivation(graph, reader); activation && reader.inputs[0] == out) {
+    SetActivation(node, *activation);
+    return true;
+  }
+  if (!reader.domain.empty() || reader.op_type != "Add" || reader.inputs.size() != 2) return false;
+  if (HasInput(node, kBiasInput)) return false;
+  const std::string& other = reader.inputs[0] == out ? reader.inputs[1] : reader.inputs[0];
+  const Tensor* c = ConstantValue(graph, other);
+  auto n = ColumnsOf(graph, node, family);
+  if (c == nullptr || !n) return false;
+  // The product's rank: Gemm's is 2; MatMul's at least 1 (B has 2 dimensions
+  // or more here, so the product ends in N), which a 1-D or scalar c never
+  // widens; a c of higher rank needs A's and B's ranks.
+  size_t rank = 2;
+  if (family == Family::kMatMul && c->rank() <= 1) {
+    rank = 1;
+  } else if (family == Family::kMatMul) {
+    auto a_rank = KnownRank(graph, node.inputs[0]);
+    auto b_rank = KnownRank(graph, node.inputs[1]);
+    if (!a_rank || !b_rank || *a_rank < 2) return false;
+    rank = std::max(*a_rank, *b_rank);
+  }
+  auto bias = RowBias(*c, *n, rank);
+  if (!bias) return false;
+  const std::string base = node.name.empty() ? reader.outputs[0] : node.name;
+  node.inputs.resize(kBiasInput + 1);
+  node.inputs[kBiasInput] = AddInitializer(graph, base + "_fused_bias", std::move(*bias));
+  if (family == Family::kGemm) {
+    ir::Attribute beta;
+    beta.name = "beta";
+    beta.type = ir::Attribute::Type::kFloat;
+    beta.f = 1.0f;
+    node.attributes["beta"] = beta;
+  }
+  return true;
+}
+
+bool FuseSweep(ir::Graph& graph) {
+  const ValueUses uses = ValueUses::Of(graph);
+  std::unordered_map<std::string, size_t> reader_of;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    for (const auto& in : graph.nodes[i].inputs) reader_of.emplace(in, i);
+  }
+  std::vector<bool> removed(graph.nodes.size(), false), touched(graph.nodes.size(), false);
+  bool changed = false;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (touched[i] || removed[i]) continue;
+    const Family family = FamilyOf(graph.nodes[i]);
+    if (family == Family::kNone) continue;
+    const ir::Node& node = graph.nodes[i];
+    if (node.inputs.size() < 2 || node.outputs.size() != 1) continue;
+    const std::string& out = node.outputs[0];
+    if (uses.ReaderCount(out) != 1 || uses.Pinned(out)) continue;
+    auto it = reader_of.find(out);
+    if (it == reader_of.end() || touched[it->second] || removed[it->second]) continue;
+    const size_t j = it->second;
+    if (!IsFloatTensor(graph, node.inputs[1]) && !IsFloatTensor(graph, out)) continue;
+    ir::Node fused = node;
+    if (!Absorb(graph, fused, family, graph.nodes[j])) continue;
+    fused.domain = "kiln";
+    fused.op_type = family == Family::kGemm ? "FusedGemm" : "FusedMatMul";
+    fused.outputs[0] = graph.nodes[j].outputs[0];
+    const size_t keep = std::max(i, j), drop = std::min(i, j);
+    graph.nodes[keep] = std::move(fused);
+    removed[drop] = true;
+    touched[keep] = true;
+    changed = true;
+  }
+  if (changed) RemoveNodes(graph, removed);
+  return changed;
+}
+
+}  // namespace
+
+Result<bool> MatMulFusionPass::Run(ir::Model& model) {
+  bool changed = false;
+  while (FuseSweep(model.graph)) changed = true;
+  if (changed) ImportKilnDomain(model);
+  return changed;
+}
+
+}  // namespace kiln::passes
