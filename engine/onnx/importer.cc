@@ -19,7 +19,7 @@ std::vector<ir::Dim> ImportShape(const onnx::TensorShapeProto& shape) {
   return dims;
 }
 
-Result<ir::Attribute> ImportAttribute(onnx::AttributeProto& a, const std::string& base_dir) {
+Result<ir::Attribute> ImportAttribute(const onnx::AttributeProto& a, const std::string& base_dir) {
   using T = ir::Attribute::Type;
   ir::Attribute out;
   out.name = a.name();
@@ -32,12 +32,12 @@ Result<ir::Attribute> ImportAttribute(onnx::AttributeProto& a, const std::string
     case onnx::AttributeProto::STRING: out.type = T::kString; out.s = a.s(); break;
     case onnx::AttributeProto::TENSOR: {
       out.type = T::kTensor;
-      KILN_ASSIGN_OR_RETURN(out.t, TakeTensorFromProto(*a.mutable_t(), base_dir));
+      KILN_ASSIGN_OR_RETURN(out.t, TensorFromProto(a.t(), base_dir));
       break;
     }
     case onnx::AttributeProto::GRAPH: {
       out.type = T::kGraph;
-      KILN_ASSIGN_OR_RETURN(ir::Graph g, ImportGraph(*a.mutable_g(), base_dir));
+      KILN_ASSIGN_OR_RETURN(ir::Graph g, ImportGraph(a.g(), base_dir));
       out.g = std::make_shared<ir::Graph>(std::move(g));
       break;
     }
@@ -46,14 +46,14 @@ Result<ir::Attribute> ImportAttribute(onnx::AttributeProto& a, const std::string
     case onnx::AttributeProto::STRINGS: out.type = T::kStrings; out.strings.assign(a.strings().begin(), a.strings().end()); break;
     case onnx::AttributeProto::TENSORS:
       out.type = T::kTensors;
-      for (auto& tp : *a.mutable_tensors()) {
-        KILN_ASSIGN_OR_RETURN(Tensor t, TakeTensorFromProto(tp, base_dir));
+      for (const auto& tp : a.tensors()) {
+        KILN_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(tp, base_dir));
         out.tensors.push_back(std::move(t));
       }
       break;
     case onnx::AttributeProto::GRAPHS:
       out.type = T::kGraphs;
-      for (auto& gp : *a.mutable_graphs()) {
+      for (const auto& gp : a.graphs()) {
         KILN_ASSIGN_OR_RETURN(ir::Graph g, ImportGraph(gp, base_dir));
         out.graphs.push_back(std::make_shared<ir::Graph>(std::move(g)));
       }
@@ -90,14 +90,14 @@ ir::TypeInfo ImportType(const onnx::TypeProto& proto) {
   return t;
 }
 
-Result<ir::Graph> ImportGraph(onnx::GraphProto& proto, const std::string& base_dir) {
+Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& base_dir) {
   ir::Graph g;
   g.name = proto.name();
   for (const auto& vi : proto.input()) g.inputs.push_back({vi.name(), ImportType(vi.type())});
   for (const auto& vi : proto.output()) g.outputs.push_back({vi.name(), ImportType(vi.type())});
   for (const auto& vi : proto.value_info()) g.value_types[vi.name()] = ImportType(vi.type());
-  for (auto& tp : *proto.mutable_initializer()) {
-    KILN_ASSIGN_OR_RETURN(Tensor t, TakeTensorFromProto(tp, base_dir));
+  for (const auto& tp : proto.initializer()) {
+    KILN_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(tp, base_dir));
     if (!g.initializers.count(tp.name())) g.initializer_order.push_back(tp.name());
     g.initializers[tp.name()] = std::move(t);
   }
@@ -105,14 +105,14 @@ Result<ir::Graph> ImportGraph(onnx::GraphProto& proto, const std::string& base_d
     return Status::Unimplemented("graph '" + proto.name() + "' has sparse initializers, which Kiln does not support");
   }
   g.nodes.reserve(static_cast<size_t>(proto.node_size()));
-  for (auto& np : *proto.mutable_node()) {
+  for (const auto& np : proto.node()) {
     ir::Node n;
     n.name = np.name();
     n.op_type = np.op_type();
     n.domain = ir::NormalizeDomain(np.domain());
     n.inputs.assign(np.input().begin(), np.input().end());
     n.outputs.assign(np.output().begin(), np.output().end());
-    for (auto& ap : *np.mutable_attribute()) {
+    for (const auto& ap : np.attribute()) {
       auto attr = ImportAttribute(ap, base_dir);
       if (!attr.ok()) return attr.status().WithContext("node " + n.Describe());
       n.attributes[ap.name()] = std::move(attr).value();
@@ -122,7 +122,7 @@ Result<ir::Graph> ImportGraph(onnx::GraphProto& proto, const std::string& base_d
   return g;
 }
 
-Result<ir::Model> ImportModel(onnx::ModelProto& proto, const std::string& base_dir) {
+Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& base_dir) {
   ir::Model m;
   m.ir_version = proto.ir_version();
   m.producer_name = proto.producer_name();
@@ -132,7 +132,7 @@ Result<ir::Model> ImportModel(onnx::ModelProto& proto, const std::string& base_d
   for (const auto& kv : proto.metadata_props()) m.metadata[kv.key()] = kv.value();
   for (const auto& op : proto.opset_import()) m.opset_imports[ir::NormalizeDomain(op.domain())] = op.version();
   if (proto.ir_version() < 3 && m.opset_imports.empty()) m.opset_imports[""] = 1;  // IR v1/v2 predate opset_import
-  KILN_ASSIGN_OR_RETURN(m.graph, ImportGraph(*proto.mutable_graph(), base_dir));
+  KILN_ASSIGN_OR_RETURN(m.graph, ImportGraph(proto.graph(), base_dir));
   return m;
 }
 

@@ -17,11 +17,8 @@ class TypeProto;
 namespace kiln::onnx_import {
 
 // `base_dir` is the model file's folder, where external data files live.
-// Large tensor payloads (initializers, tensor attributes) are moved out of
-// `proto` into the IR rather than copied, so proto is left without them: a
-// model's weights are held once while loading, not twice.
-Result<ir::Model> ImportModel(onnx::ModelProto& proto, const std::string& base_dir);
-Result<ir::Graph> ImportGraph(onnx::GraphProto& proto, const std::string& base_dir);
+Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& base_dir);
+Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& base_dir);
 ir::TypeInfo ImportType(const onnx::TypeProto& proto);
 
 }  // namespace kiln::onnx_import

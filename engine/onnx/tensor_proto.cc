@@ -66,23 +66,9 @@ void CopyTypedField(const Field& field, Tensor& t) {
   for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = static_cast<T>(field.Get(static_cast<int>(i)));
 }
 
-// Payloads at least this large are adopted rather than copied when the caller
-// lets them go; smaller ones are copied into 64-byte aligned storage (an
-// adopted buffer is only malloc-aligned, 16 bytes).
-constexpr size_t kAdoptMinBytes = 4096;
+}  // namespace
 
-// Wraps `bytes` (moved from) as the tensor's storage without copying it.
-Tensor AdoptBytes(DataType dt, Shape shape, std::string* bytes) {
-  auto owner = std::make_shared<std::string>(std::move(*bytes));
-  bytes->clear();
-  bytes->shrink_to_fit();
-  void* data = owner->data();
-  return Tensor::Borrow(dt, std::move(shape), data, std::shared_ptr<void>(owner, data));
-}
-
-// Decodes `proto`. `adoptable`, when not null, is proto's raw_data, which the
-// result may take over (leaving it empty) instead of copying.
-Result<Tensor> DecodeTensor(const onnx::TensorProto& proto, const std::string& base_dir, std::string* adoptable) {
+Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir) {
   const std::string label = proto.name().empty() ? std::string("tensor") : "tensor '" + proto.name() + "'";
   if (!IsKnownDataType(proto.data_type())) {
     return Status::InvalidArgument(label + " has unknown data type " + std::to_string(proto.data_type()));
@@ -118,11 +104,8 @@ Result<Tensor> DecodeTensor(const onnx::TensorProto& proto, const std::string& b
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     KILN_RETURN_IF_ERROR(ReadExternalData(proto, base_dir, &external));
     raw = &external;
-    adoptable = &external;
   } else if (proto.has_raw_data()) {
     raw = &proto.raw_data();
-  } else {
-    adoptable = nullptr;
   }
   if (raw != nullptr) {
     if (raw->size() % elem != 0 || raw->size() / elem != static_cast<size_t>(n)) {
@@ -130,12 +113,10 @@ Result<Tensor> DecodeTensor(const onnx::TensorProto& proto, const std::string& b
                                      ShapeToString(shape) + " of " + std::string(DataTypeName(dt)) + " needs " +
                                      std::to_string(static_cast<size_t>(n) * elem));
     }
-    const bool adopt = adoptable != nullptr && raw->size() >= kAdoptMinBytes;
-    Tensor t = adopt ? AdoptBytes(dt, shape, adoptable) : Tensor::Allocate(dt, shape);
-    if (!adopt && n > 0) std::memcpy(t.raw_data(), raw->data(), raw->size());
+    Tensor t = Tensor::Allocate(dt, shape);
+    if (n > 0) std::memcpy(t.raw_data(), raw->data(), raw->size());
     if (dt == DataType::kBool) {  // normalise non-zero bytes to true
-      auto* bytes = static_cast<uint8_t*>(t.raw_data());
-      for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = bytes[i] != 0;
+      for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = reinterpret_cast<const uint8_t*>(raw->data())[i] != 0;
     }
     return t;
   }
@@ -179,16 +160,6 @@ Result<Tensor> DecodeTensor(const onnx::TensorProto& proto, const std::string& b
       return Status::Unimplemented(label + ": data type " + std::string(DataTypeName(dt)) + " is not supported");
   }
   return t;
-}
-
-}  // namespace
-
-Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir) {
-  return DecodeTensor(proto, base_dir, nullptr);
-}
-
-Result<Tensor> TakeTensorFromProto(onnx::TensorProto& proto, const std::string& base_dir) {
-  return DecodeTensor(proto, base_dir, proto.has_raw_data() ? proto.mutable_raw_data() : nullptr);
 }
 
 Result<Value> ValueFromSequenceProto(const onnx::SequenceProto& proto) {

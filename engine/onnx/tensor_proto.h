@@ -21,10 +21,6 @@ namespace kiln::onnx_import {
 // data is read relative to `base_dir`; a location that is absolute or leaves
 // base_dir is refused.
 Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir);
-// Like TensorFromProto, but a large payload (raw_data or external data) moves
-// into the tensor instead of being copied; proto's raw_data is left empty.
-// Model loading uses it so each weight is held once, not twice.
-Result<Tensor> TakeTensorFromProto(onnx::TensorProto& proto, const std::string& base_dir);
 Result<Value> ValueFromSequenceProto(const onnx::SequenceProto& proto);
 Result<Value> ValueFromOptionalProto(const onnx::OptionalProto& proto);
 
