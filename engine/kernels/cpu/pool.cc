@@ -218,6 +218,9 @@ class PoolKernel final : public OpKernel {
     const int64_t planes = x.dim(0) * x.dim(1);
     const int64_t in_plane = SizeFromDim(x.shape(), 2, x.shape().size());
     const int64_t positions = NumElements(plan.out_spatial);
+    // Planes are independent: split them over the session's threads, a few
+    // thousand output positions per task at least.
+    const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(positions, 1));
 
     if (kind_ == PoolKind::kMax) {
       return DispatchType<AllNumericTypes>(x.dtype(), [&](auto tag) -> Status {
@@ -228,26 +231,28 @@ class PoolKernel final : public OpKernel {
         if (ctx.wants_output(1)) indices = ctx.AllocateOutput(1, DataType::kInt64, out_shape).data<int64_t>();
         const T* src = x.data<T>();
         T* dst = y.data<T>();
-        for (int64_t pl = 0; pl < planes; ++pl) {
-          const T* in = src + pl * in_plane;
-          for (int64_t p = 0; p < positions; ++p) {
-            C best = std::numeric_limits<C>::lowest();
-            int64_t best_row = -1, best_col = -1;
-            ForEachTap(plan, p, [&](int64_t row, int64_t col) {
-              const C v = static_cast<C>(in[row]);
-              if (best_row < 0 || v > best) {
-                best = v;
-                best_row = row;
-                best_col = col;
+        ParallelFor(ctx.thread_pool(), planes, grain, [&](int64_t first_plane, int64_t last_plane) {
+          for (int64_t pl = first_plane; pl < last_plane; ++pl) {
+            const T* in = src + pl * in_plane;
+            for (int64_t p = 0; p < positions; ++p) {
+              C best = std::numeric_limits<C>::lowest();
+              int64_t best_row = -1, best_col = -1;
+              ForEachTap(plan, p, [&](int64_t row, int64_t col) {
+                const C v = static_cast<C>(in[row]);
+                if (best_row < 0 || v > best) {
+                  best = v;
+                  best_row = row;
+                  best_col = col;
+                }
+              });
+              dst[pl * positions + p] = static_cast<T>(best);
+              if (indices != nullptr) {  // -1 for a window that lies entirely in the padding
+                indices[pl * positions + p] =
+                    best_row < 0 ? -1 : pl * in_plane + (storage_order_ == 0 ? best_row : best_col);
               }
-            });
-            dst[pl * positions + p] = static_cast<T>(best);
-            if (indices != nullptr) {  // -1 for a window that lies entirely in the padding
-              indices[pl * positions + p] =
-                  best_row < 0 ? -1 : pl * in_plane + (storage_order_ == 0 ? best_row : best_col);
             }
           }
-        }
+        });
         return Status::Ok();
       });
     }
@@ -258,27 +263,29 @@ class PoolKernel final : public OpKernel {
       Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
       const T* src = x.data<T>();
       T* dst = y.data<T>();
-      for (int64_t pl = 0; pl < planes; ++pl) {
-        const T* in = src + pl * in_plane;
-        for (int64_t p = 0; p < positions; ++p) {
-          C acc = 0;
-          int64_t count = 0;
-          if (kind_ == PoolKind::kAverage) {
-            ForEachTap(plan, p, [&](int64_t row, int64_t) {
-              acc += static_cast<C>(in[row]);
-              ++count;
-            });
-            const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : count;
-            dst[pl * positions + p] = static_cast<T>(divisor > 0 ? acc / static_cast<C>(divisor) : C(0));
-          } else {
-            const C p_exp = static_cast<C>(p_);
-            ForEachTap(plan, p, [&](int64_t row, int64_t) {
-              acc += std::pow(std::abs(static_cast<C>(in[row])), p_exp);
-            });
-            dst[pl * positions + p] = static_cast<T>(std::pow(acc, C(1) / p_exp));
+      ParallelFor(ctx.thread_pool(), planes, grain, [&](int64_t first_plane, int64_t last_plane) {
+        for (int64_t pl = first_plane; pl < last_plane; ++pl) {
+          const T* in = src + pl * in_plane;
+          for (int64_t p = 0; p < positions; ++p) {
+            C acc = 0;
+            int64_t count = 0;
+            if (kind_ == PoolKind::kAverage) {
+              ForEachTap(plan, p, [&](int64_t row, int64_t) {
+                acc += static_cast<C>(in[row]);
+                ++count;
+              });
+              const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : count;
+              dst[pl * positions + p] = static_cast<T>(divisor > 0 ? acc / static_cast<C>(divisor) : C(0));
+            } else {
+              const C p_exp = static_cast<C>(p_);
+              ForEachTap(plan, p, [&](int64_t row, int64_t) {
+                acc += std::pow(std::abs(static_cast<C>(in[row])), p_exp);
+              });
+              dst[pl * positions + p] = static_cast<T>(std::pow(acc, C(1) / p_exp));
+            }
           }
         }
-      }
+      });
     });
   }
 
