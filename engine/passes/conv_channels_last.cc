@@ -13,6 +13,9 @@ namespace {
 
 constexpr size_t kResidualInput = 3;
 
+// value -> (node, input index) of every main-graph read
+using ValueReads = std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>>;
+
 // A convolution oneDNN runs (float32 constant weights, 1-3 spatial
 // dimensions, no negative pads), so it can read and write channels-last.
 bool Chainable(const ir::Graph& graph, const ir::Node& node) {
@@ -25,6 +28,29 @@ bool Chainable(const ir::Graph& graph, const ir::Node& node) {
   }
   for (int64_t pad : node.GetInts("pads"))
     if (pad < 0) return false;
+  return true;
+}
+
+bool ReadsAsConvInput(const ir::Graph& graph, const ir::Node& reader, size_t input) {
+  return Chainable(graph, reader) && (input == 0 || input == kResidualInput);
+}
+
+// A 2-D MaxPool / AveragePool (no Indices output) that can run channels-last
+// between convolutions: its result is read only by chainable convolutions.
+// Whether its input can be channels-last is decided at the producer.
+bool PoolChainable(const ir::Graph& graph, const ValueUses& uses, const ValueReads& reads, const ir::Node& node) {
+  if (!node.domain.empty() || (node.op_type != "MaxPool" && node.op_type != "AveragePool")) return false;
+  if (node.inputs.size() != 1 || node.outputs.empty() || node.outputs[0].empty()) return false;
+  for (size_t i = 1; i < node.outputs.size(); ++i)
+    if (!node.outputs[i].empty()) return false;
+  if (node.GetInts("kernel_shape").size() != 2) return false;
+  const std::string& out = node.outputs[0];
+  if (uses.Pinned(out)) return false;
+  auto it = reads.find(out);
+  if (it == reads.end() || it->second.empty()) return false;
+  for (const auto& [reader, input] : it->second) {
+    if (!ReadsAsConvInput(graph, graph.nodes[reader], input)) return false;
+  }
   return true;
 }
 
@@ -43,8 +69,7 @@ void SetFlag(ir::Node& node, const std::string& key) {
 Result<bool> ConvChannelsLastPass::Run(ir::Model& model) {
   ir::Graph& graph = model.graph;
   const ValueUses uses = ValueUses::Of(graph);
-  // value -> (node, input index) of every main-graph read
-  std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>> reads;
+  ValueReads reads;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const auto& inputs = graph.nodes[i].inputs;
     for (size_t k = 0; k < inputs.size(); ++k) {
@@ -59,14 +84,28 @@ Result<bool> ConvChannelsLastPass::Run(ir::Model& model) {
     if (uses.Pinned(out)) continue;
     auto it = reads.find(out);
     if (it == reads.end() || it->second.empty()) continue;
-    bool all_convs = true;
+    bool all_chainable = true;
     for (const auto& [reader, input] : it->second) {
-      if (!Chainable(graph, graph.nodes[reader]) || (input != 0 && input != kResidualInput)) all_convs = false;
+      const ir::Node& r = graph.nodes[reader];
+      if (!ReadsAsConvInput(graph, r, input) && !(input == 0 && PoolChainable(graph, uses, reads, r))) {
+        all_chainable = false;
+      }
     }
-    if (!all_convs) continue;
+    if (!all_chainable) continue;
     SetFlag(producer, "y_channels_last");
     for (const auto& [reader, input] : it->second) {
-      SetFlag(graph.nodes[reader], input == 0 ? "x_channels_last" : "z_channels_last");
+      ir::Node& r = graph.nodes[reader];
+      if (Chainable(graph, r)) {
+        SetFlag(r, input == 0 ? "x_channels_last" : "z_channels_last");
+        continue;
+      }
+      // A pool between convolutions: it reads and writes channels-last, and
+      // so do the convolutions reading it.
+      r.domain = "kiln";
+      r.op_type += "ChannelsLast";
+      for (const auto& [pool_reader, pool_input] : reads.at(r.outputs[0])) {
+        SetFlag(graph.nodes[pool_reader], pool_input == 0 ? "x_channels_last" : "z_channels_last");
+      }
     }
     changed = true;
   }

@@ -9,8 +9,12 @@
 // The value keeps its name and shape; only its memory order changes, which
 // is safe because every reader is a kiln::FusedConv that knows it
 // (attributes x_channels_last, y_channels_last, z_channels_last; plain Conv
-// nodes taking part become FusedConv). Values that are graph outputs or
-// read by subgraphs are never changed. Runs after conv_fusion.
+// nodes taking part become FusedConv). A 2-D MaxPool / AveragePool between
+// such convolutions (its input from one, its result read only by them) joins
+// the chain as kiln::MaxPoolChannelsLast / kiln::AveragePoolChannelsLast,
+// which read and write channels-last (a CNN stem's pool then needs no
+// reorders around it). Values that are graph outputs or read by subgraphs
+// are never changed. Runs after conv_fusion.
 #pragma once
 
 #include "engine/passes/pass.h"

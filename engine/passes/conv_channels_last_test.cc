@@ -60,5 +60,58 @@ TEST(ConvChannelsLast, KeepsValuesWithOtherReadersPlain) {
   EXPECT_FALSE(*ConvChannelsLastPass().Run(m));
 }
 
+// x -> conv a -> pool -> conv b -> y1
+//                    \-> conv c -> y2
+ir::Model PoolStem(const std::string& pool_op) {
+  ir::Model m = NewModel();
+  AddInput(m, "x", {2, 3, 9, 9});
+  AddConstant(m, "Wa", Ramp({5, 3, 3, 3}));
+  AddConstant(m, "Wb", Ramp({4, 5, 1, 1}));
+  AddConstant(m, "Wc", Ramp({3, 5, 3, 3}));
+  AddConv(m, "x", "Wa", "a", 1);
+  ir::Node& pool = AddNode(m, pool_op, {"a"}, {"p"});
+  SetInts(pool, "kernel_shape", {3, 2});
+  SetInts(pool, "strides", {2, 2});
+  SetInts(pool, "pads", {1, 0, 1, 1});
+  AddConv(m, "p", "Wb", "y1", 0);
+  AddConv(m, "p", "Wc", "y2", 1);
+  AddOutput(m, "y1");
+  AddOutput(m, "y2");
+  return m;
+}
+
+TEST(ConvChannelsLast, PoolBetweenConvolutionsJoinsTheChain) {
+  for (const std::string op : {"MaxPool", "AveragePool"}) {
+    for (int64_t include_pad : {0, 1}) {
+      ir::Model m = PoolStem(op);
+      SetInt(m.graph.nodes[1], "count_include_pad", include_pad);
+      const ir::Model original = m;
+      ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
+      const ir::Node& pool = m.graph.nodes[1];
+      EXPECT_EQ(pool.domain, "kiln");
+      EXPECT_EQ(pool.op_type, op + "ChannelsLast");
+      EXPECT_EQ(m.graph.nodes[0].GetInt("y_channels_last", 0), 1);
+      EXPECT_EQ(m.graph.nodes[2].GetInt("x_channels_last", 0), 1);
+      EXPECT_EQ(m.graph.nodes[3].GetInt("x_channels_last", 0), 1);
+      EXPECT_FALSE(*ConvChannelsLastPass().Run(m));  // idempotent
+      ExpectSameResults(original, m, {{"x", Value(Ramp({2, 3, 9, 9}))}});
+    }
+  }
+}
+
+TEST(ConvChannelsLast, PoolWithOtherReadersOrIndicesStaysPlain) {
+  ir::Model with_indices = PoolStem("MaxPool");
+  with_indices.graph.nodes[1].outputs.push_back("indices");
+  AddOutput(with_indices, "indices");
+  EXPECT_FALSE(*ConvChannelsLastPass().Run(with_indices));
+  EXPECT_EQ(with_indices.graph.nodes[1].op_type, "MaxPool");
+
+  ir::Model read_by_relu = PoolStem("MaxPool");
+  AddNode(read_by_relu, "Relu", {"p"}, {"r"});
+  AddOutput(read_by_relu, "r");
+  EXPECT_FALSE(*ConvChannelsLastPass().Run(read_by_relu));
+  EXPECT_EQ(read_by_relu.graph.nodes[1].op_type, "MaxPool");
+}
+
 }  // namespace
 }  // namespace kiln::passes

@@ -1,12 +1,16 @@
 // MaxPool, AveragePool, LpPool and their Global* forms: sliding-window
 // reductions over the spatial dims of an N x C x D1 x ... x Dn tensor, with
-// explicit or automatic padding, strides, dilations and ceil mode.
+// explicit or automatic padding, strides, dilations and ceil mode. Also the
+// internal kiln::MaxPoolChannelsLast / kiln::AveragePoolChannelsLast
+// (conv_channels_last.h): float 2-D pools whose input and output are
+// channels-last in memory (NHWC; the shapes stay NCHW).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
 namespace {
@@ -214,6 +218,9 @@ class PoolKernel final : public OpKernel {
     const int64_t planes = x.dim(0) * x.dim(1);
     const int64_t in_plane = SizeFromDim(x.shape(), 2, x.shape().size());
     const int64_t positions = NumElements(plan.out_spatial);
+    // Planes are independent: split them over the session's threads, a few
+    // thousand output positions per task at least.
+    const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(positions, 1));
 
     if (kind_ == PoolKind::kMax) {
       return DispatchType<AllNumericTypes>(x.dtype(), [&](auto tag) -> Status {
@@ -224,26 +231,28 @@ class PoolKernel final : public OpKernel {
         if (ctx.wants_output(1)) indices = ctx.AllocateOutput(1, DataType::kInt64, out_shape).data<int64_t>();
         const T* src = x.data<T>();
         T* dst = y.data<T>();
-        for (int64_t pl = 0; pl < planes; ++pl) {
-          const T* in = src + pl * in_plane;
-          for (int64_t p = 0; p < positions; ++p) {
-            C best = std::numeric_limits<C>::lowest();
-            int64_t best_row = -1, best_col = -1;
-            ForEachTap(plan, p, [&](int64_t row, int64_t col) {
-              const C v = static_cast<C>(in[row]);
-              if (best_row < 0 || v > best) {
-                best = v;
-                best_row = row;
-                best_col = col;
+        ParallelFor(ctx.thread_pool(), planes, grain, [&](int64_t first_plane, int64_t last_plane) {
+          for (int64_t pl = first_plane; pl < last_plane; ++pl) {
+            const T* in = src + pl * in_plane;
+            for (int64_t p = 0; p < positions; ++p) {
+              C best = std::numeric_limits<C>::lowest();
+              int64_t best_row = -1, best_col = -1;
+              ForEachTap(plan, p, [&](int64_t row, int64_t col) {
+                const C v = static_cast<C>(in[row]);
+                if (best_row < 0 || v > best) {
+                  best = v;
+                  best_row = row;
+                  best_col = col;
+                }
+              });
+              dst[pl * positions + p] = static_cast<T>(best);
+              if (indices != nullptr) {  // -1 for a window that lies entirely in the padding
+                indices[pl * positions + p] =
+                    best_row < 0 ? -1 : pl * in_plane + (storage_order_ == 0 ? best_row : best_col);
               }
-            });
-            dst[pl * positions + p] = static_cast<T>(best);
-            if (indices != nullptr) {  // -1 for a window that lies entirely in the padding
-              indices[pl * positions + p] =
-                  best_row < 0 ? -1 : pl * in_plane + (storage_order_ == 0 ? best_row : best_col);
             }
           }
-        }
+        });
         return Status::Ok();
       });
     }
@@ -254,27 +263,29 @@ class PoolKernel final : public OpKernel {
       Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
       const T* src = x.data<T>();
       T* dst = y.data<T>();
-      for (int64_t pl = 0; pl < planes; ++pl) {
-        const T* in = src + pl * in_plane;
-        for (int64_t p = 0; p < positions; ++p) {
-          C acc = 0;
-          int64_t count = 0;
-          if (kind_ == PoolKind::kAverage) {
-            ForEachTap(plan, p, [&](int64_t row, int64_t) {
-              acc += static_cast<C>(in[row]);
-              ++count;
-            });
-            const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : count;
-            dst[pl * positions + p] = static_cast<T>(divisor > 0 ? acc / static_cast<C>(divisor) : C(0));
-          } else {
-            const C p_exp = static_cast<C>(p_);
-            ForEachTap(plan, p, [&](int64_t row, int64_t) {
-              acc += std::pow(std::abs(static_cast<C>(in[row])), p_exp);
-            });
-            dst[pl * positions + p] = static_cast<T>(std::pow(acc, C(1) / p_exp));
+      ParallelFor(ctx.thread_pool(), planes, grain, [&](int64_t first_plane, int64_t last_plane) {
+        for (int64_t pl = first_plane; pl < last_plane; ++pl) {
+          const T* in = src + pl * in_plane;
+          for (int64_t p = 0; p < positions; ++p) {
+            C acc = 0;
+            int64_t count = 0;
+            if (kind_ == PoolKind::kAverage) {
+              ForEachTap(plan, p, [&](int64_t row, int64_t) {
+                acc += static_cast<C>(in[row]);
+                ++count;
+              });
+              const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : count;
+              dst[pl * positions + p] = static_cast<T>(divisor > 0 ? acc / static_cast<C>(divisor) : C(0));
+            } else {
+              const C p_exp = static_cast<C>(p_);
+              ForEachTap(plan, p, [&](int64_t row, int64_t) {
+                acc += std::pow(std::abs(static_cast<C>(in[row])), p_exp);
+              });
+              dst[pl * positions + p] = static_cast<T>(std::pow(acc, C(1) / p_exp));
+            }
           }
         }
-      }
+      });
     });
   }
 
@@ -285,6 +296,83 @@ class PoolKernel final : public OpKernel {
   int64_t storage_order_;
   double p_;
 };
+
+// MaxPool / AveragePool over channels-last float data: every output
+// position reduces its window's input rows of C channels into one output row
+// of C channels (contiguous, so the inner loop vectorises); output positions
+// are split over the session's threads.
+class ChannelsLastPoolKernel final : public OpKernel {
+ public:
+  ChannelsLastPoolKernel(PoolKind kind, PoolAttributes attrs, bool count_include_pad)
+      : kind_(kind), attrs_(std::move(attrs)), count_include_pad_(count_include_pad) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::kFloat) {
+      return Status::InvalidArgument("channels-last pooling takes float32, got " +
+                                     std::string(DataTypeName(x.dtype())));
+    }
+    KILN_ASSIGN_OR_RETURN(PoolPlan plan, MakePoolPlan(attrs_, x.shape()));
+    Shape out_shape = {x.dim(0), x.dim(1)};
+    out_shape.insert(out_shape.end(), plan.out_spatial.begin(), plan.out_spatial.end());
+    const int64_t channels = x.dim(1);
+    const int64_t in_positions = SizeFromDim(x.shape(), 2, x.shape().size());
+    const int64_t positions = NumElements(plan.out_spatial);
+    Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, out_shape);
+    const float* src = x.data<float>();
+    float* dst = y.data<float>();
+    const bool max = kind_ == PoolKind::kMax;
+    auto run = [&](int64_t first, int64_t last) {
+      for (int64_t job = first; job < last; ++job) {  // job = n * positions + p
+        const int64_t n = job / positions;
+        const int64_t p = job % positions;
+        const float* in = src + n * in_positions * channels;
+        float* out = dst + job * channels;
+        int64_t taps = 0;
+        ForEachTap(plan, p, [&](int64_t row, int64_t) {
+          const float* tap = in + row * channels;
+          if (taps == 0) {
+            std::copy(tap, tap + channels, out);
+          } else if (max) {
+            for (int64_t c = 0; c < channels; ++c) out[c] = std::max(out[c], tap[c]);
+          } else {
+            for (int64_t c = 0; c < channels; ++c) out[c] += tap[c];
+          }
+          ++taps;
+        });
+        if (max) {
+          if (taps == 0) std::fill(out, out + channels, std::numeric_limits<float>::lowest());
+          continue;
+        }
+        const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : taps;
+        if (taps == 0 || divisor <= 0) {
+          std::fill(out, out + channels, 0.0f);
+          continue;
+        }
+        const float scale = 1.0f / static_cast<float>(divisor);
+        for (int64_t c = 0; c < channels; ++c) out[c] *= scale;
+      }
+    };
+    // Enough positions per task that a task has some tens of kilobytes of work.
+    const int64_t grain = std::max<int64_t>(1, 8192 / std::max<int64_t>(channels, 1));
+    ParallelFor(ctx.thread_pool(), x.dim(0) * positions, grain, run);
+    return Status::Ok();
+  }
+
+ private:
+  PoolKind kind_;
+  PoolAttributes attrs_;
+  bool count_include_pad_;
+};
+
+Result<std::unique_ptr<OpKernel>> MakeChannelsLastPool(const KernelInit& init, PoolKind kind) {
+  PoolAttributes attrs;
+  KILN_RETURN_IF_ERROR(ReadPoolAttributes(init.node, attrs));
+  if (attrs.kernel.size() != 2) return Status::InvalidArgument("channels-last pooling is 2-D only");
+  return std::unique_ptr<OpKernel>(
+      new ChannelsLastPoolKernel(kind, std::move(attrs), init.node.GetInt("count_include_pad", 0) != 0));
+}
 
 // LpPool's p: a float attribute in opset 1, an int from opset 2.
 double ReadLpExponent(const KernelInit& init) {
@@ -364,6 +452,12 @@ Result<std::unique_ptr<OpKernel>> MakeAveragePool(const KernelInit& init) {
   return MakePool(init, PoolKind::kAverage);
 }
 Result<std::unique_ptr<OpKernel>> MakeLpPool(const KernelInit& init) { return MakePool(init, PoolKind::kLp); }
+Result<std::unique_ptr<OpKernel>> MakeMaxPoolChannelsLast(const KernelInit& init) {
+  return MakeChannelsLastPool(init, PoolKind::kMax);
+}
+Result<std::unique_ptr<OpKernel>> MakeAveragePoolChannelsLast(const KernelInit& init) {
+  return MakeChannelsLastPool(init, PoolKind::kAverage);
+}
 Result<std::unique_ptr<OpKernel>> MakeGlobalMaxPool(const KernelInit& init) {
   return MakeGlobalPool(init, PoolKind::kMax);
 }
