@@ -199,20 +199,16 @@ ir::Node MakeAttentionNode(const ir::Node& last, const AttentionMatch& match) {
 
 Result<bool> AttentionFusionPass::Run(ir::Model& model) {
   ir::Graph& graph = model.graph;
-  bool changed = false;
-  for (bool found = true; found;) {
-    found = false;
-    const GraphIndex index(graph);
-    for (size_t i = 0; i < graph.nodes.size() && !found; ++i) {
-      if (!IsOp(graph.nodes[i], "Softmax")) continue;
-      std::optional<AttentionMatch> match = MatchAt(model, index, i);
-      if (!match) continue;
-      ir::Node fused = MakeAttentionNode(graph.nodes[match->last], *match);
-      ReplaceWithFusedNode(graph, match->last, std::move(fused), match->absorbed);
-      ImportKilnDomain(model);
-      found = changed = true;
-    }
-  }
+  const auto fuse_at = [&](const GraphIndex& index, size_t i) -> Result<bool> {
+    if (!IsOp(graph.nodes[i], "Softmax")) return false;
+    std::optional<AttentionMatch> match = MatchAt(model, index, i);
+    if (!match) return false;
+    ir::Node fused = MakeAttentionNode(graph.nodes[match->last], *match);
+    ReplaceWithFusedNode(graph, match->last, std::move(fused), match->absorbed);
+    return true;
+  };
+  KILN_ASSIGN_OR_RETURN(const bool changed, RewriteOneMatchPerScan(graph, fuse_at));
+  if (changed) ImportKilnDomain(model);
   return changed;
 }
 

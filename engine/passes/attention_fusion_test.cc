@@ -8,12 +8,6 @@ namespace {
 
 using namespace testing;
 
-Tensor Scalar(float v) {
-  Tensor t = Tensor::Allocate(DataType::kFloat, {});
-  t.data<float>()[0] = v;
-  return t;
-}
-
 // Deterministic values in [-2, 2) that are not a simple ramp.
 Tensor Pseudo(const Shape& shape, uint32_t seed) {
   Tensor t = Tensor::Allocate(DataType::kFloat, shape);
@@ -23,16 +17,6 @@ Tensor Pseudo(const Shape& shape, uint32_t seed) {
     t.data<float>()[i] = static_cast<float>(s >> 8) / static_cast<float>(1 << 24) * 4.0f - 2.0f;
   }
   return t;
-}
-
-void DeclareFloat(ir::Model& m, const std::string& name, const std::vector<int64_t>& dims) {
-  m.graph.value_types[name] = FloatType(dims);
-}
-
-const ir::Node* FindAttention(const ir::Model& m) {
-  for (const auto& n : m.graph.nodes)
-    if (n.op_type == "Attention" && n.domain == kKilnDomain) return &n;
-  return nullptr;
 }
 
 // BERT's self-attention: heads split by Reshape+Transpose (here the inputs
@@ -72,7 +56,7 @@ TEST(AttentionFusion, FusesBertSelfAttentionWithHeadTransposes) {
   ir::Model m = BertAttention();
   ir::Model original = m;
   ASSERT_TRUE(*AttentionFusionPass().Run(m));
-  const ir::Node* att = FindAttention(m);
+  const ir::Node* att = FindKilnNode(m, "Attention");
   ASSERT_NE(att, nullptr);
   EXPECT_EQ(att->inputs, (std::vector<std::string>{"qr", "kr", "vr", "mask"}));
   EXPECT_EQ(att->outputs, (std::vector<std::string>{"y"}));
@@ -102,7 +86,7 @@ TEST(AttentionFusion, FusesUnmaskedAttentionWithBroadcastBatch) {
   ir::Model original = m;
   ASSERT_TRUE(*AttentionFusionPass().Run(m));
   ASSERT_EQ(m.graph.nodes.size(), 1u);
-  const ir::Node* att = FindAttention(m);
+  const ir::Node* att = FindKilnNode(m, "Attention");
   ASSERT_NE(att, nullptr);
   EXPECT_EQ(att->inputs.size(), 3u);
   EXPECT_EQ(att->GetInts("k_perm"), (std::vector<int64_t>{0, 1, 3, 2}));
@@ -127,7 +111,7 @@ TEST(AttentionFusion, FusesMaskAddedFirstAndUnscaledScores) {
   DeclareFloat(m, "kt", {1, 2, 4, 3});
   ir::Model original = m;
   ASSERT_TRUE(*AttentionFusionPass().Run(m));
-  const ir::Node* att = FindAttention(m);
+  const ir::Node* att = FindKilnNode(m, "Attention");
   ASSERT_NE(att, nullptr);
   EXPECT_EQ(att->inputs, (std::vector<std::string>{"q", "k", "v", "mask"}));
   EXPECT_FLOAT_EQ(att->GetFloat("scale", 0), 1.0f);

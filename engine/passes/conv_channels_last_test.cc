@@ -22,11 +22,11 @@ ir::Model Chain() {
   AddConstant(m, "Wb", Ramp({4, 4, 1, 1}));
   AddConstant(m, "Wc", Ramp({5, 4, 3, 3}));
   AddConv(m, "x", "Wa", "a", 1);
-  m.graph.value_types["a"] = FloatType({1, 4, 6, 6});
+  DeclareFloat(m, "a", {1, 4, 6, 6});
   AddConv(m, "a", "Wb", "b", 0);
-  m.graph.value_types["b"] = FloatType({1, 4, 6, 6});
+  DeclareFloat(m, "b", {1, 4, 6, 6});
   AddNode(m, "Add", {"b", "a"}, {"s"});
-  m.graph.value_types["s"] = FloatType({1, 4, 6, 6});
+  DeclareFloat(m, "s", {1, 4, 6, 6});
   AddNode(m, "Relu", {"s"}, {"r"});
   ir::Node& c = AddConv(m, "r", "Wc", "y", 1);
   SetInts(c, "strides", {2, 2});

@@ -14,14 +14,6 @@ bool IsConvLike(const ir::Node& node) {
   return (node.domain.empty() && node.op_type == "Conv") || (node.domain == "kiln" && node.op_type == "FusedConv");
 }
 
-bool HasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && !node.inputs[i].empty(); }
-
-bool IsFloatTensor(const ir::Graph& graph, const std::string& name) {
-  if (const Tensor* t = ConstantValue(graph, name)) return t->dtype() == DataType::kFloat;
-  const ir::TypeInfo* type = graph.FindType(name);
-  return type != nullptr && type->kind == ir::TypeInfo::Kind::kTensor && type->elem_type == DataType::kFloat;
-}
-
 // Equal known ranks and every dimension the same number or the same symbol.
 bool SameDeclaredShape(const ir::Graph& graph, const std::string& a, const std::string& b) {
   const ir::TypeInfo* ta = graph.FindType(a);
@@ -89,7 +81,7 @@ bool Absorb(ir::Graph& graph, ir::Node& conv, const ir::Node& reader) {
     return true;
   }
   if (HasInput(conv, kResidualInput)) return false;
-  if (!IsFloatTensor(graph, other) || !SameDeclaredShape(graph, other, out) ||
+  if (!IsKnownFloat(graph, other) || !SameDeclaredShape(graph, other, out) ||
       !SameDeclaredShape(graph, reader.outputs[0], out)) {
     return false;
   }
@@ -98,48 +90,14 @@ bool Absorb(ir::Graph& graph, ir::Node& conv, const ir::Node& reader) {
   return true;
 }
 
-// One sweep over the graph; true when something was fused.
-bool FuseSweep(ir::Graph& graph) {
-  const ValueUses uses = ValueUses::Of(graph);
-  std::unordered_map<std::string, size_t> reader_of;  // value -> a main-graph node reading it
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    for (const auto& in : graph.nodes[i].inputs) reader_of.emplace(in, i);
-  }
-  std::vector<bool> removed(graph.nodes.size(), false), touched(graph.nodes.size(), false);
-  bool changed = false;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    if (touched[i] || removed[i]) continue;
-    ir::Node& conv = graph.nodes[i];
-    if (!IsConvLike(conv) || conv.inputs.size() < 2 || conv.outputs.size() != 1) continue;
-    const std::string& out = conv.outputs[0];
-    if (uses.ReaderCount(out) != 1 || uses.Pinned(out)) continue;
-    auto it = reader_of.find(out);
-    if (it == reader_of.end() || touched[it->second] || removed[it->second]) continue;
-    const size_t j = it->second;
-    if (!IsFloatTensor(graph, conv.inputs[1]) && !IsFloatTensor(graph, out)) continue;
-    ir::Node fused = conv;
-    if (!Absorb(graph, fused, graph.nodes[j])) continue;
-    fused.domain = "kiln";
-    fused.op_type = "FusedConv";
-    fused.outputs[0] = graph.nodes[j].outputs[0];
-    // The fused node runs where the absorbed node ran: after all of its inputs.
-    const size_t keep = std::max(i, j), drop = std::min(i, j);
-    graph.nodes[keep] = std::move(fused);
-    removed[drop] = true;
-    touched[keep] = true;
-    changed = true;
-  }
-  if (changed) RemoveNodes(graph, removed);
-  return changed;
-}
-
 }  // namespace
 
 Result<bool> ConvFusionPass::Run(ir::Model& model) {
-  bool changed = false;
-  while (FuseSweep(model.graph)) changed = true;
-  if (changed) ImportKilnDomain(model);
-  return changed;
+  return FuseSoleReaders(model, IsConvLike, [](ir::Graph& graph, ir::Node& conv, const ir::Node& reader) {
+    if (!Absorb(graph, conv, reader)) return false;
+    conv.op_type = "FusedConv";
+    return true;
+  });
 }
 
 }  // namespace kiln::passes

@@ -24,7 +24,7 @@ ir::Model ConvModel(bool conv_bias) {
   ir::Node& conv = AddNode(m, "Conv", conv_bias ? std::vector<std::string>{"x", "W", "B"} : std::vector<std::string>{"x", "W"},
                            {"c"});
   SetInts(conv, "pads", {1, 1, 1, 1});
-  m.graph.value_types["c"] = FloatType({1, 4, 5, 5});
+  DeclareFloat(m, "c", {1, 4, 5, 5});
   return m;
 }
 
@@ -34,9 +34,9 @@ TEST(ConvFusion, FusesBiasResidualAndRelu) {
     AddInput(m, "r", {1, 4, 5, 5});
     AddConstant(m, "b2", Ramp({4, 1, 1}));
     AddNode(m, "Add", {"c", "b2"}, {"cb"});
-    m.graph.value_types["cb"] = FloatType({1, 4, 5, 5});
+    DeclareFloat(m, "cb", {1, 4, 5, 5});
     AddNode(m, "Add", {"r", "cb"}, {"s"});
-    m.graph.value_types["s"] = FloatType({1, 4, 5, 5});
+    DeclareFloat(m, "s", {1, 4, 5, 5});
     AddNode(m, "Relu", {"s"}, {"y"});
     AddOutput(m, "y");
     ir::Model original = m;

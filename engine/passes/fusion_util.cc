@@ -1,5 +1,6 @@
 #include "engine/passes/fusion_util.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace kiln::passes {
@@ -84,6 +85,68 @@ void ReplaceWithFusedNode(ir::Graph& graph, size_t last, ir::Node fused, const s
   std::vector<bool> remove(graph.nodes.size(), false);
   for (size_t i : absorbed) remove[i] = true;
   RemoveNodes(graph, remove);
+}
+
+Result<bool> RewriteOneMatchPerScan(ir::Graph& graph, const RewriteAt& rewrite_at) {
+  bool changed = false;
+  for (bool found = true; found;) {
+    found = false;
+    const GraphIndex index(graph);
+    for (size_t i = 0; i < graph.nodes.size() && !found; ++i) {
+      Result<bool> rewritten = rewrite_at(index, i);
+      if (!rewritten.ok()) return rewritten.status();
+      found = *rewritten;
+    }
+    changed = changed || found;
+  }
+  return changed;
+}
+
+bool HasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && !node.inputs[i].empty(); }
+
+namespace {
+
+// One sweep of FuseSoleReaders over the graph; true when something was fused.
+bool FuseSoleReadersSweep(ir::Graph& graph, const ProducerFilter& is_producer, const ReaderAbsorber& absorb) {
+  const ValueUses uses = ValueUses::Of(graph);
+  std::unordered_map<std::string, size_t> reader_of;  // value -> a main-graph node reading it
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    for (const auto& in : graph.nodes[i].inputs) reader_of.emplace(in, i);
+  }
+  std::vector<bool> removed(graph.nodes.size(), false), touched(graph.nodes.size(), false);
+  bool changed = false;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (touched[i] || removed[i]) continue;
+    const ir::Node& node = graph.nodes[i];
+    if (!is_producer(node) || node.inputs.size() < 2 || node.outputs.size() != 1) continue;
+    const std::string& out = node.outputs[0];
+    if (uses.ReaderCount(out) != 1 || uses.Pinned(out)) continue;
+    auto it = reader_of.find(out);
+    if (it == reader_of.end() || touched[it->second] || removed[it->second]) continue;
+    const size_t j = it->second;
+    if (!IsKnownFloat(graph, node.inputs[1]) && !IsKnownFloat(graph, out)) continue;
+    ir::Node fused = node;
+    if (!absorb(graph, fused, graph.nodes[j])) continue;
+    fused.domain = kKilnDomain;
+    fused.outputs[0] = graph.nodes[j].outputs[0];
+    // The fused node runs where the absorbed node ran: after all of its inputs.
+    const size_t keep = std::max(i, j), drop = std::min(i, j);
+    graph.nodes[keep] = std::move(fused);
+    removed[drop] = true;
+    touched[keep] = true;
+    changed = true;
+  }
+  if (changed) RemoveNodes(graph, removed);
+  return changed;
+}
+
+}  // namespace
+
+bool FuseSoleReaders(ir::Model& model, const ProducerFilter& is_producer, const ReaderAbsorber& absorb) {
+  bool changed = false;
+  while (FuseSoleReadersSweep(model.graph, is_producer, absorb)) changed = true;
+  if (changed) ImportKilnDomain(model);
+  return changed;
 }
 
 }  // namespace kiln::passes

@@ -1,16 +1,19 @@
 // Helpers for the pattern-fusion passes (GELU, LayerNormalization,
-// attention): an index of who produces and who reads each main-graph value,
-// scalar-constant lookup, and the "kiln" domain that fused internal
-// operators live in. A GraphIndex describes the graph as it was when built;
+// attention, conv and matmul epilogues): an index of who produces and who
+// reads each main-graph value, scalar-constant lookup, the "kiln" domain that
+// fused internal operators live in, and the sweep that folds a node's only
+// reader into it. A GraphIndex describes the graph as it was when built;
 // rebuild it after changing the graph.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/core/status.h"
 #include "engine/ir/graph.h"
 #include "engine/passes/graph_util.h"
 
@@ -64,5 +67,31 @@ bool IsKnownFloat(const ir::Graph& graph, const std::string& name);
 // (which must not include `last`). Keeps topological order when every input
 // of `fused` is available before the first absorbed node.
 void ReplaceWithFusedNode(ir::Graph& graph, size_t last, ir::Node fused, const std::vector<size_t>& absorbed);
+
+// Drives a pattern fusion that rewrites one match per scan (node indices
+// shift when nodes are removed): each scan builds a fresh GraphIndex and
+// calls `rewrite_at(index, i)` for the nodes in order until one returns true
+// (it replaced a pattern anchored at node i); scans again until a scan
+// rewrites nothing. True when something was rewritten; an error from
+// `rewrite_at` is returned at once.
+using RewriteAt = std::function<Result<bool>(const GraphIndex& index, size_t node)>;
+Result<bool> RewriteOneMatchPerScan(ir::Graph& graph, const RewriteAt& rewrite_at);
+
+// True when `node` has input slot `i` and it is not an omitted optional input.
+bool HasInput(const ir::Node& node, size_t i);
+
+// Folds epilogues into producers (conv_fusion, matmul_fusion). A candidate is
+// a main-graph node accepted by `is_producer`, with at least two inputs and one
+// output, whose output is read by exactly one main-graph node (and is neither a
+// graph output nor read by a subgraph), and whose second input or output is a
+// known float. `absorb(graph, fused, reader)` gets a copy of the candidate and
+// makes it also compute `reader` (setting its op_type, adding initializers to
+// `graph` as needed), or returns false to leave both alone. The fused node
+// joins the kiln domain, writes the reader's output and runs where the later
+// of the two ran. Sweeps until nothing changes and imports the kiln domain
+// when something fused; true when something did.
+using ProducerFilter = std::function<bool(const ir::Node&)>;
+using ReaderAbsorber = std::function<bool(ir::Graph& graph, ir::Node& fused, const ir::Node& reader)>;
+bool FuseSoleReaders(ir::Model& model, const ProducerFilter& is_producer, const ReaderAbsorber& absorb);
 
 }  // namespace kiln::passes

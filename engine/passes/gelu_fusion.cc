@@ -171,24 +171,19 @@ ir::Node MakeGeluNode(const ir::Node& last, const std::string& x, bool tanh) {
 
 Result<bool> GeluFusionPass::Run(ir::Model& model) {
   ir::Graph& graph = model.graph;
-  bool changed = false;
-  // One fusion per scan: node indices shift when nodes are removed.
-  for (bool found = true; found;) {
-    found = false;
-    const GraphIndex index(graph);
+  const auto fuse_at = [&](const GraphIndex& index, size_t i) -> Result<bool> {
+    const ir::Node& n = graph.nodes[i];
+    const bool is_erf = IsOp(n, "Erf"), is_tanh = IsOp(n, "Tanh");
+    if (!is_erf && !is_tanh) return false;
     const Matcher matcher(graph, index);
-    for (size_t i = 0; i < graph.nodes.size() && !found; ++i) {
-      const ir::Node& n = graph.nodes[i];
-      const bool is_erf = IsOp(n, "Erf"), is_tanh = IsOp(n, "Tanh");
-      if (!is_erf && !is_tanh) continue;
-      std::optional<GeluMatch> match = is_erf ? matcher.MatchErf(i) : matcher.MatchTanh(i);
-      if (!match) continue;
-      ir::Node gelu = MakeGeluNode(graph.nodes[match->last], match->x, is_tanh);
-      ReplaceWithFusedNode(graph, match->last, std::move(gelu), match->absorbed);
-      ImportKilnDomain(model);
-      found = changed = true;
-    }
-  }
+    std::optional<GeluMatch> match = is_erf ? matcher.MatchErf(i) : matcher.MatchTanh(i);
+    if (!match) return false;
+    ir::Node gelu = MakeGeluNode(graph.nodes[match->last], match->x, is_tanh);
+    ReplaceWithFusedNode(graph, match->last, std::move(gelu), match->absorbed);
+    return true;
+  };
+  KILN_ASSIGN_OR_RETURN(const bool changed, RewriteOneMatchPerScan(graph, fuse_at));
+  if (changed) ImportKilnDomain(model);
   return changed;
 }
 

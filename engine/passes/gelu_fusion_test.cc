@@ -8,24 +8,12 @@ namespace {
 
 using namespace testing;
 
-Tensor Scalar(float v) {
-  Tensor t = Tensor::Allocate(DataType::kFloat, {});
-  t.data<float>()[0] = v;
-  return t;
-}
-
 // Values from -6 to 6, where both GELU forms differ visibly from x and 0.
 Tensor Spread(const Shape& shape) {
   Tensor t = Tensor::Allocate(DataType::kFloat, shape);
   const int64_t n = t.num_elements();
   for (int64_t i = 0; i < n; ++i) t.data<float>()[i] = -6.0f + 12.0f * static_cast<float>(i) / static_cast<float>(n - 1);
   return t;
-}
-
-const ir::Node* FindGelu(const ir::Model& m) {
-  for (const auto& n : m.graph.nodes)
-    if (n.op_type == "Gelu" && n.domain == kKilnDomain) return &n;
-  return nullptr;
 }
 
 // The erf form as torch.onnx exports it.
@@ -49,7 +37,7 @@ TEST(GeluFusion, FusesErfForm) {
   ir::Model original = m;
   ASSERT_TRUE(*GeluFusionPass().Run(m));
   ASSERT_EQ(m.graph.nodes.size(), 1u);
-  const ir::Node* gelu = FindGelu(m);
+  const ir::Node* gelu = FindKilnNode(m, "Gelu");
   ASSERT_NE(gelu, nullptr);
   EXPECT_EQ(gelu->inputs, (std::vector<std::string>{"x"}));
   EXPECT_EQ(gelu->outputs, (std::vector<std::string>{"y"}));
@@ -75,8 +63,8 @@ TEST(GeluFusion, FusesErfFormWithHalfAppliedToX) {
   ir::Model original = m;
   ASSERT_TRUE(*GeluFusionPass().Run(m));
   ASSERT_EQ(m.graph.nodes.size(), 2u);
-  ASSERT_NE(FindGelu(m), nullptr);
-  EXPECT_EQ(FindGelu(m)->inputs[0], "r");
+  ASSERT_NE(FindKilnNode(m, "Gelu"), nullptr);
+  EXPECT_EQ(FindKilnNode(m, "Gelu")->inputs[0], "r");
   ExpectSameResults(original, m, {{"x", Value(Spread({3, 17}))}});
 }
 
@@ -101,8 +89,8 @@ TEST(GeluFusion, FusesTanhForm) {
   ir::Model original = m;
   ASSERT_TRUE(*GeluFusionPass().Run(m));
   ASSERT_EQ(m.graph.nodes.size(), 1u);
-  ASSERT_NE(FindGelu(m), nullptr);
-  EXPECT_EQ(FindGelu(m)->GetString("approximate", ""), "tanh");
+  ASSERT_NE(FindKilnNode(m, "Gelu"), nullptr);
+  EXPECT_EQ(FindKilnNode(m, "Gelu")->GetString("approximate", ""), "tanh");
   ExpectSameResults(original, m, {{"x", Value(Spread({5, 33}))}});
 }
 

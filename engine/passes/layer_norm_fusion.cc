@@ -115,47 +115,43 @@ std::optional<LayerNormMatch> MatchAt(const ir::Graph& graph, const GraphIndex& 
 
 Result<bool> LayerNormFusionPass::Run(ir::Model& model) {
   ir::Graph& graph = model.graph;
-  bool changed = false;
-  for (bool found = true; found;) {
-    found = false;
-    const GraphIndex index(graph);
-    for (size_t i = 0; i < graph.nodes.size() && !found; ++i) {
-      if (!IsOp(graph.nodes[i], "ReduceMean")) continue;
-      std::optional<LayerNormMatch> match = MatchAt(graph, index, i);
-      if (!match) continue;
-      if (match->scale.empty()) {
-        // LayerNormalization needs a Scale: a one-element 1 of x's type.
-        const ir::TypeInfo* type = graph.FindType(match->x);
-        if (type == nullptr || type->kind != ir::TypeInfo::Kind::kTensor || !IsFloatingPoint(type->elem_type)) continue;
-        Tensor one = Tensor::Allocate(type->elem_type, {1});
-        KILN_RETURN_IF_ERROR(DispatchType<FloatTypes>(type->elem_type, [&](auto tag) {
-          using T = typename decltype(tag)::type;
-          one.data<T>()[0] = static_cast<T>(1.0f);
-        }));
-        match->scale = AddInitializer(graph, match->x + "_layer_norm_scale", std::move(one));
+  return RewriteOneMatchPerScan(graph, [&](const GraphIndex& index, size_t i) -> Result<bool> {
+    if (!IsOp(graph.nodes[i], "ReduceMean")) return false;
+    std::optional<LayerNormMatch> match = MatchAt(graph, index, i);
+    if (!match) return false;
+    if (match->scale.empty()) {
+      // LayerNormalization needs a Scale: a one-element 1 of x's type.
+      const ir::TypeInfo* type = graph.FindType(match->x);
+      if (type == nullptr || type->kind != ir::TypeInfo::Kind::kTensor || !IsFloatingPoint(type->elem_type)) {
+        return false;
       }
-      const ir::Node& last = graph.nodes[match->last];
-      ir::Node ln;
-      ln.name = last.name.empty() ? "layer_norm" : last.name + "/layer_norm";
-      ln.op_type = "LayerNormalization";
-      ln.inputs = {match->x, match->scale};
-      if (!match->bias.empty()) ln.inputs.push_back(match->bias);
-      ln.outputs = {last.outputs[0]};
-      ir::Attribute axis;
-      axis.name = "axis";
-      axis.type = ir::Attribute::Type::kInt;
-      axis.i = match->axis;
-      ln.attributes["axis"] = std::move(axis);
-      ir::Attribute epsilon;
-      epsilon.name = "epsilon";
-      epsilon.type = ir::Attribute::Type::kFloat;
-      epsilon.f = match->epsilon;
-      ln.attributes["epsilon"] = std::move(epsilon);
-      ReplaceWithFusedNode(graph, match->last, std::move(ln), match->absorbed);
-      found = changed = true;
+      Tensor one = Tensor::Allocate(type->elem_type, {1});
+      KILN_RETURN_IF_ERROR(DispatchType<FloatTypes>(type->elem_type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        one.data<T>()[0] = static_cast<T>(1.0f);
+      }));
+      match->scale = AddInitializer(graph, match->x + "_layer_norm_scale", std::move(one));
     }
-  }
-  return changed;
+    const ir::Node& last = graph.nodes[match->last];
+    ir::Node ln;
+    ln.name = last.name.empty() ? "layer_norm" : last.name + "/layer_norm";
+    ln.op_type = "LayerNormalization";
+    ln.inputs = {match->x, match->scale};
+    if (!match->bias.empty()) ln.inputs.push_back(match->bias);
+    ln.outputs = {last.outputs[0]};
+    ir::Attribute axis;
+    axis.name = "axis";
+    axis.type = ir::Attribute::Type::kInt;
+    axis.i = match->axis;
+    ln.attributes["axis"] = std::move(axis);
+    ir::Attribute epsilon;
+    epsilon.name = "epsilon";
+    epsilon.type = ir::Attribute::Type::kFloat;
+    epsilon.f = match->epsilon;
+    ln.attributes["epsilon"] = std::move(epsilon);
+    ReplaceWithFusedNode(graph, match->last, std::move(ln), match->absorbed);
+    return true;
+  });
 }
 
 }  // namespace kiln::passes

@@ -7,12 +7,6 @@ namespace {
 
 using namespace testing;
 
-Tensor Scalar(float v) {
-  Tensor t = Tensor::Allocate(DataType::kFloat, {});
-  t.data<float>()[0] = v;
-  return t;
-}
-
 // Rows with different means and spreads.
 Tensor Rows(const Shape& shape) {
   Tensor t = Tensor::Allocate(DataType::kFloat, shape);

@@ -19,14 +19,6 @@ Family FamilyOf(const ir::Node& node) {
   return Family::kNone;
 }
 
-bool HasInput(const ir::Node& node, size_t i) { return i < node.inputs.size() && !node.inputs[i].empty(); }
-
-bool IsFloatTensor(const ir::Graph& graph, const std::string& name) {
-  if (const Tensor* t = ConstantValue(graph, name)) return t->dtype() == DataType::kFloat;
-  const ir::TypeInfo* type = graph.FindType(name);
-  return type != nullptr && type->kind == ir::TypeInfo::Kind::kTensor && type->elem_type == DataType::kFloat;
-}
-
 // Columns N of the product, when B's shape is known.
 std::optional<int64_t> ColumnsOf(const ir::Graph& graph, const ir::Node& node, Family family) {
   auto b = StaticShape(graph, node.inputs[1]);
@@ -92,48 +84,16 @@ bool Absorb(ir::Graph& graph, ir::Node& node, Family family, const ir::Node& rea
   return true;
 }
 
-bool FuseSweep(ir::Graph& graph) {
-  const ValueUses uses = ValueUses::Of(graph);
-  std::unordered_map<std::string, size_t> reader_of;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    for (const auto& in : graph.nodes[i].inputs) reader_of.emplace(in, i);
-  }
-  std::vector<bool> removed(graph.nodes.size(), false), touched(graph.nodes.size(), false);
-  bool changed = false;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    if (touched[i] || removed[i]) continue;
-    const Family family = FamilyOf(graph.nodes[i]);
-    if (family == Family::kNone) continue;
-    const ir::Node& node = graph.nodes[i];
-    if (node.inputs.size() < 2 || node.outputs.size() != 1) continue;
-    const std::string& out = node.outputs[0];
-    if (uses.ReaderCount(out) != 1 || uses.Pinned(out)) continue;
-    auto it = reader_of.find(out);
-    if (it == reader_of.end() || touched[it->second] || removed[it->second]) continue;
-    const size_t j = it->second;
-    if (!IsFloatTensor(graph, node.inputs[1]) && !IsFloatTensor(graph, out)) continue;
-    ir::Node fused = node;
-    if (!Absorb(graph, fused, family, graph.nodes[j])) continue;
-    fused.domain = "kiln";
-    fused.op_type = family == Family::kGemm ? "FusedGemm" : "FusedMatMul";
-    fused.outputs[0] = graph.nodes[j].outputs[0];
-    const size_t keep = std::max(i, j), drop = std::min(i, j);
-    graph.nodes[keep] = std::move(fused);
-    removed[drop] = true;
-    touched[keep] = true;
-    changed = true;
-  }
-  if (changed) RemoveNodes(graph, removed);
-  return changed;
-}
-
 }  // namespace
 
 Result<bool> MatMulFusionPass::Run(ir::Model& model) {
-  bool changed = false;
-  while (FuseSweep(model.graph)) changed = true;
-  if (changed) ImportKilnDomain(model);
-  return changed;
+  const auto is_product = [](const ir::Node& node) { return FamilyOf(node) != Family::kNone; };
+  return FuseSoleReaders(model, is_product, [](ir::Graph& graph, ir::Node& node, const ir::Node& reader) {
+    const Family family = FamilyOf(node);
+    if (!Absorb(graph, node, family, reader)) return false;
+    node.op_type = family == Family::kGemm ? "FusedGemm" : "FusedMatMul";
+    return true;
+  });
 }
 
 }  // namespace kiln::passes

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/ir/graph.h"
+#include "engine/passes/fusion_util.h"
 #include "engine/runtime/session.h"
 #include "tests/support/value_compare.h"
 
@@ -30,6 +31,11 @@ inline ir::TypeInfo FloatType(const std::vector<int64_t>& dims) {
 
 inline void AddInput(ir::Model& m, const std::string& name, const std::vector<int64_t>& dims) {
   m.graph.inputs.push_back({name, FloatType(dims)});
+}
+
+// Declares the float type of an intermediate value, as shape inference would.
+inline void DeclareFloat(ir::Model& m, const std::string& name, const std::vector<int64_t>& dims) {
+  m.graph.value_types[name] = FloatType(dims);
 }
 
 inline void AddOutput(ir::Model& m, const std::string& name, const std::vector<int64_t>& dims = {}) {
@@ -68,6 +74,13 @@ inline void SetInt(ir::Node& node, const std::string& key, int64_t value) {
   node.attributes[key] = std::move(a);
 }
 
+// A float scalar (rank 0) holding `v`.
+inline Tensor Scalar(float v) {
+  Tensor t = Tensor::Allocate(DataType::kFloat, {});
+  t.data<float>()[0] = v;
+  return t;
+}
+
 // A float tensor of `shape` with distinct values 0.1*i - 1.
 inline Tensor Ramp(const Shape& shape) {
   Tensor t = Tensor::Allocate(DataType::kFloat, shape);
@@ -79,6 +92,13 @@ inline int CountOps(const ir::Graph& g, const std::string& op) {
   int n = 0;
   for (const auto& node : g.nodes) n += node.op_type == op;
   return n;
+}
+
+// The first node of kiln-domain operator `op`, or nullptr.
+inline const ir::Node* FindKilnNode(const ir::Model& m, const std::string& op) {
+  for (const auto& n : m.graph.nodes)
+    if (n.op_type == op && n.domain == kKilnDomain) return &n;
+  return nullptr;
 }
 
 inline std::vector<Value> RunModel(const ir::Model& model, const std::map<std::string, Value>& feeds) {

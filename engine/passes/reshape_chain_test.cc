@@ -14,8 +14,8 @@ TEST(ReshapeChain, CollapsesStaticChainIntoOneReshape) {
   AddNode(m, "Flatten", {"x"}, {"f"});
   AddNode(m, "Unsqueeze", {"f", "axes"}, {"u"});
   AddNode(m, "Relu", {"u"}, {"y"});
-  m.graph.value_types["f"] = FloatType({2, 12});
-  m.graph.value_types["u"] = FloatType({1, 2, 12});
+  DeclareFloat(m, "f", {2, 12});
+  DeclareFloat(m, "u", {1, 2, 12});
   AddOutput(m, "y");
   ir::Model original = m;
   ASSERT_TRUE(*ReshapeChainPass().Run(m));
@@ -55,7 +55,7 @@ TEST(ReshapeChain, RemovesNoOpReshape) {
   AddConstant(m, "shape", Tensor::FromVector<int64_t>({2}, {2, 3}));
   AddNode(m, "Reshape", {"x", "shape"}, {"r"});
   AddNode(m, "Neg", {"r"}, {"y"});
-  m.graph.value_types["r"] = FloatType({2, 3});
+  DeclareFloat(m, "r", {2, 3});
   AddOutput(m, "y");
   ASSERT_TRUE(*ReshapeChainPass().Run(m));
   ASSERT_EQ(m.graph.nodes.size(), 1u);

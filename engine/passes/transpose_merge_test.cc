@@ -26,7 +26,7 @@ TEST(TransposeMerge, RemovesTransposesThatCancel) {
   AddInput(m, "x", {2, 3});
   AddNode(m, "Neg", {"x"}, {"n"});
   AddNode(m, "Transpose", {"n"}, {"t"});  // default perm: reversed axes
-  m.graph.value_types["n"] = FloatType({2, 3});
+  DeclareFloat(m, "n", {2, 3});
   SetInts(AddNode(m, "Transpose", {"t"}, {"y"}), "perm", {1, 0});
   AddOutput(m, "y");
   ir::Model original = m;

@@ -59,14 +59,9 @@ Result<EncodedInferResponse> EncodeInferResponse(const InferResponse& response, 
   std::vector<const Tensor*> binary_tensors;
   size_t binary_size = 0;
   writer.StartObject();
-  writer.Key("model_name");
-  WriteString(writer, response.model_name);
-  writer.Key("model_version");
-  WriteString(writer, response.model_version);
-  if (!response.id.empty()) {
-    writer.Key("id");
-    WriteString(writer, response.id);
-  }
+  WriteStringMember(writer, "model_name", response.model_name);
+  WriteStringMember(writer, "model_version", response.model_version);
+  if (!response.id.empty()) WriteStringMember(writer, "id", response.id);
   if (!response.parameters.empty()) {
     writer.Key("parameters");
     WriteParameters(writer, response.parameters);
@@ -81,10 +76,8 @@ Result<EncodedInferResponse> EncodeInferResponse(const InferResponse& response, 
                               ", which KServe v2 cannot carry");
     }
     writer.StartObject();
-    writer.Key("name");
-    WriteString(writer, output.name);
-    writer.Key("datatype");
-    WriteString(writer, datatype);
+    WriteStringMember(writer, "name", output.name);
+    WriteStringMember(writer, "datatype", datatype);
     writer.Key("shape");
     writer.StartArray();
     for (int64_t dim : tensor.shape()) writer.Int64(dim);

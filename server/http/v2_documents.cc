@@ -13,10 +13,8 @@ void WriteTensorMetadata(JsonWriter& writer, const std::vector<TensorMetadata>& 
   writer.StartArray();
   for (const TensorMetadata& tensor : tensors) {
     writer.StartObject();
-    writer.Key("name");
-    WriteString(writer, tensor.name);
-    writer.Key("datatype");
-    WriteString(writer, tensor.datatype);
+    WriteStringMember(writer, "name", tensor.name);
+    WriteStringMember(writer, "datatype", tensor.datatype);
     writer.Key("shape");
     writer.StartArray();
     for (int64_t dim : tensor.shape) writer.Int64(dim);
@@ -67,14 +65,9 @@ std::string ServerMetadataJson(const ServerMetadata& metadata) {
   rapidjson::StringBuffer buffer;
   JsonWriter writer(buffer);
   writer.StartObject();
-  writer.Key("name");
-  WriteString(writer, metadata.name);
-  writer.Key("version");
-  WriteString(writer, metadata.version);
-  writer.Key("extensions");
-  writer.StartArray();
-  for (const std::string& extension : metadata.extensions) WriteString(writer, extension);
-  writer.EndArray();
+  WriteStringMember(writer, "name", metadata.name);
+  WriteStringMember(writer, "version", metadata.version);
+  WriteStringArrayMember(writer, "extensions", metadata.extensions);
   writer.EndObject();
   return Finish(buffer);
 }
@@ -83,14 +76,9 @@ std::string ModelMetadataJson(const ModelMetadata& metadata) {
   rapidjson::StringBuffer buffer;
   JsonWriter writer(buffer);
   writer.StartObject();
-  writer.Key("name");
-  WriteString(writer, metadata.name);
-  writer.Key("versions");
-  writer.StartArray();
-  for (const std::string& version : metadata.versions) WriteString(writer, version);
-  writer.EndArray();
-  writer.Key("platform");
-  WriteString(writer, metadata.platform);
+  WriteStringMember(writer, "name", metadata.name);
+  WriteStringArrayMember(writer, "versions", metadata.versions);
+  WriteStringMember(writer, "platform", metadata.platform);
   writer.Key("inputs");
   WriteTensorMetadata(writer, metadata.inputs);
   writer.Key("outputs");
@@ -105,18 +93,10 @@ std::string RepositoryIndexJson(const std::vector<RepositoryIndexEntry>& entries
   writer.StartArray();
   for (const RepositoryIndexEntry& entry : entries) {
     writer.StartObject();
-    writer.Key("name");
-    WriteString(writer, entry.name);
-    if (!entry.version.empty()) {
-      writer.Key("version");
-      WriteString(writer, entry.version);
-    }
-    writer.Key("state");
-    WriteString(writer, entry.state);
-    if (!entry.reason.empty()) {
-      writer.Key("reason");
-      WriteString(writer, entry.reason);
-    }
+    WriteStringMember(writer, "name", entry.name);
+    if (!entry.version.empty()) WriteStringMember(writer, "version", entry.version);
+    WriteStringMember(writer, "state", entry.state);
+    if (!entry.reason.empty()) WriteStringMember(writer, "reason", entry.reason);
     writer.EndObject();
   }
   writer.EndArray();
@@ -131,10 +111,8 @@ std::string ModelStatisticsJson(const std::vector<ModelStatisticsSnapshot>& stat
   writer.StartArray();
   for (const ModelStatisticsSnapshot& model : stats) {
     writer.StartObject();
-    writer.Key("name");
-    WriteString(writer, model.name);
-    writer.Key("version");
-    WriteString(writer, model.version);
+    WriteStringMember(writer, "name", model.name);
+    WriteStringMember(writer, "version", model.version);
     writer.Key("last_inference");
     writer.Uint64(model.last_inference_ms);
     writer.Key("inference_count");

@@ -47,6 +47,18 @@ void WriteString(JsonWriter& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
+void WriteStringMember(JsonWriter& writer, const char* key, std::string_view value) {
+  writer.Key(key);
+  WriteString(writer, value);
+}
+
+void WriteStringArrayMember(JsonWriter& writer, const char* key, const std::vector<std::string>& values) {
+  writer.Key(key);
+  writer.StartArray();
+  for (const std::string& value : values) WriteString(writer, value);
+  writer.EndArray();
+}
+
 void WriteFloat(JsonWriter& writer, float value) {
   if (std::isnan(value)) {
     writer.RawValue("NaN", 3, rapidjson::kNumberType);

@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/core/status.h"
 #include "server/core/infer_types.h"
@@ -31,6 +32,10 @@ Result<Parameters> ParseParameters(const rapidjson::Value& object, std::string_v
 void WriteParameters(JsonWriter& writer, const Parameters& parameters);
 
 void WriteString(JsonWriter& writer, std::string_view text);
+// An object member `key` with a string value.
+void WriteStringMember(JsonWriter& writer, const char* key, std::string_view value);
+// An object member `key` with an array of strings.
+void WriteStringArrayMember(JsonWriter& writer, const char* key, const std::vector<std::string>& values);
 // A float as the shortest text that reads back to the same float ("0.1",
 // not 0.10000000149011612); NaN and infinities as NaN / Infinity / -Infinity.
 void WriteFloat(JsonWriter& writer, float value);

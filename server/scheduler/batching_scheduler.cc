@@ -120,6 +120,16 @@ void BatchingScheduler::Enqueue(std::unique_ptr<ScheduledRequest> request) {
 
 void BatchingScheduler::PublishDepthLocked() { stats_->SetQueueDepth(queue_.size()); }
 
+bool BatchingScheduler::RejectExpiredLocked(std::unique_lock<std::mutex>& lock, SteadyTime now) {
+  std::vector<QueuedRequest> expired = queue_.ExpireDue(now);
+  if (expired.empty()) return false;
+  PublishDepthLocked();
+  lock.unlock();
+  RejectTimedOut(std::move(expired));
+  lock.lock();
+  return true;
+}
+
 size_t BatchingScheduler::QueueDepth() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size();
@@ -129,14 +139,7 @@ std::vector<QueuedRequest> BatchingScheduler::NextBatch() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     const Clock::time_point now = Clock::now();
-    std::vector<QueuedRequest> expired = queue_.ExpireDue(now);
-    if (!expired.empty()) {
-      PublishDepthLocked();
-      lock.unlock();
-      RejectTimedOut(std::move(expired));
-      lock.lock();
-      continue;
-    }
+    if (RejectExpiredLocked(lock, now)) continue;
     const BatchDecision decision = batcher_.Decide(queue_, now, stopping_);
     if (decision.requests > 0) {
       std::vector<QueuedRequest> batch = queue_.TakeFront(decision.requests);
@@ -238,14 +241,7 @@ void BatchingScheduler::RejectTimedOut(std::vector<QueuedRequest> expired) {
 void BatchingScheduler::TimerLoop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!timer_stop_) {
-    std::vector<QueuedRequest> expired = queue_.ExpireDue(Clock::now());
-    if (!expired.empty()) {
-      PublishDepthLocked();
-      lock.unlock();
-      RejectTimedOut(std::move(expired));
-      lock.lock();
-      continue;
-    }
+    if (RejectExpiredLocked(lock, Clock::now())) continue;
     const std::optional<SteadyTime> deadline = queue_.NextDeadline();
     if (deadline) {
       timer_cv_.wait_until(lock, *deadline);

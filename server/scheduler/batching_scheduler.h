@@ -56,6 +56,10 @@ class BatchingScheduler final : public Scheduler {
   void PublishDepthLocked();
   // Answers requests whose queue timeout passed (outside the lock).
   void RejectTimedOut(std::vector<QueuedRequest> expired);
+  // Takes the requests whose queue timeout passed by `now` and answers them
+  // with `lock` (on mutex_) released meanwhile; false when there were none
+  // (the lock was held throughout).
+  bool RejectExpiredLocked(std::unique_lock<std::mutex>& lock, SteadyTime now);
   // Answers one request of an executed batch (through the sequencer when
   // responses must keep their order).
   void Respond(QueuedRequest queued, Result<TensorMap> result, const RequestTimings& timings);

@@ -157,6 +157,12 @@ struct Fixture {
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     scheduler = std::move(created).value();
   }
+
+  // Enqueues request `id` with one [1,4] row of X, seeded by `id`.
+  void EnqueueRow(int id, uint64_t priority = 0, uint64_t timeout_us = 0) {
+    TensorMap inputs = {{"X", RandomFloats({1, 4}, static_cast<uint32_t>(id))}};
+    scheduler->Enqueue(answers.Request(id, std::move(inputs), priority, timeout_us));
+  }
 };
 
 void ExpectSameFloats(const Tensor& actual, const Tensor& expected) {
@@ -244,9 +250,9 @@ TEST(Scheduler, PreserveOrderingHoldsLaterResponsesBack) {
   };
   f.Start(options, {session, session}, /*gated=*/false);
 
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  f.EnqueueRow(1);
   // The second request has executed on the other instance ...
   const auto deadline = std::chrono::steady_clock::now() + kPatience;
   while (f.stats->Snapshot().execution_count < 1 && std::chrono::steady_clock::now() < deadline) {
@@ -271,9 +277,9 @@ TEST(Scheduler, WithoutPreserveOrderingFinishedRequestsAnswerAtOnce) {
     if (executions.fetch_add(1) == 0) f.gate.Enter();
   };
   f.Start(options, {session, session}, /*gated=*/false);
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  f.EnqueueRow(1);
   ASSERT_TRUE(f.answers.WaitFor(1));
   EXPECT_EQ(f.answers.order(), (std::vector<int>{1}));
   f.gate.Open();
@@ -290,12 +296,12 @@ TEST(Scheduler, HigherPriorityRequestsAreServedFirst) {
   options.dynamic_batching->default_priority_level = 2;
   f.Start(options, {session});
 
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, /*priority=*/3));
-  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));  // default: level 2
-  f.scheduler->Enqueue(f.answers.Request(3, {{"X", RandomFloats({1, 4}, 3)}}, /*priority=*/1));
-  f.scheduler->Enqueue(f.answers.Request(4, {{"X", RandomFloats({1, 4}, 4)}}, /*priority=*/99));  // out of range: default
+  f.EnqueueRow(1, /*priority=*/3);
+  f.EnqueueRow(2);  // default: level 2
+  f.EnqueueRow(3, /*priority=*/1);
+  f.EnqueueRow(4, /*priority=*/99);  // out of range: default
   f.gate.Open();
   ASSERT_TRUE(f.answers.WaitFor(5));
   EXPECT_EQ(f.answers.order(), (std::vector<int>{0, 3, 2, 4, 1}));
@@ -310,9 +316,9 @@ TEST(Scheduler, QueueTimeoutRejectsWithoutRunning) {
   options.dynamic_batching->default_queue_policy.allow_timeout_override = true;
   f.Start(options, {session});
 
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, 0, /*timeout_us=*/2000));
+  f.EnqueueRow(1, /*priority=*/0, /*timeout_us=*/2000);
   // Answered while the only instance is still held: the timer rejects it.
   ASSERT_TRUE(f.answers.WaitFor(1));
   auto rejected = f.answers.result(1);
@@ -334,9 +340,9 @@ TEST(Scheduler, FifoPathHonoursTheRequestTimeout) {
   auto session = MatMulAddSession();
   Fixture f;
   f.Start(SchedulerOptions{}, {session});
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, 0, /*timeout_us=*/1000));
+  f.EnqueueRow(1, /*priority=*/0, /*timeout_us=*/1000);
   ASSERT_TRUE(f.answers.WaitFor(1));
   EXPECT_EQ(f.answers.result(1).status().code(), StatusCode::kResourceExhausted);
   f.gate.Open();
@@ -355,10 +361,10 @@ TEST(Scheduler, DelayedRequestsRunAfterTheirLevel) {
   policy.allow_timeout_override = true;
   f.Start(options, {session});
 
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}, 0, /*timeout_us=*/100));
-  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));  // no timeout
+  f.EnqueueRow(1, /*priority=*/0, /*timeout_us=*/100);
+  f.EnqueueRow(2);  // no timeout
   std::this_thread::sleep_for(std::chrono::milliseconds(5));  // request 1's deadline passes
   f.gate.Open();
   ASSERT_TRUE(f.answers.WaitFor(3));
@@ -373,11 +379,11 @@ TEST(Scheduler, FullQueueRejectsAtOnce) {
   options.max_queue_size = 2;
   f.Start(options, {session});
 
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
-  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));
-  f.scheduler->Enqueue(f.answers.Request(3, {{"X", RandomFloats({1, 4}, 3)}}));
+  f.EnqueueRow(1);
+  f.EnqueueRow(2);
+  f.EnqueueRow(3);
   // Answered inside Enqueue, before anything ran.
   ASSERT_EQ(f.answers.count(), 1u);
   auto rejected = f.answers.result(3);
@@ -400,11 +406,11 @@ TEST(Scheduler, PriorityLevelsHaveTheirOwnQueueBounds) {
   options.dynamic_batching->default_priority_level = 2;
   options.dynamic_batching->priority_queue_policy[2].max_queue_size = 1;
   f.Start(options, {session});
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
-  f.scheduler->Enqueue(f.answers.Request(2, {{"X", RandomFloats({1, 4}, 2)}}));  // level 2 full
-  f.scheduler->Enqueue(f.answers.Request(3, {{"X", RandomFloats({1, 4}, 3)}}, 1));  // level 1 unbounded
+  f.EnqueueRow(1);
+  f.EnqueueRow(2);  // level 2 full
+  f.EnqueueRow(3, /*priority=*/1);  // level 1 unbounded
   ASSERT_EQ(f.answers.count(), 1u);
   EXPECT_EQ(f.answers.result(2).status().code(), StatusCode::kResourceExhausted);
   f.gate.Open();
@@ -419,9 +425,9 @@ TEST(Scheduler, InstancesRunInParallel) {
   options.max_batch_size = 4;
   options.dynamic_batching = DynamicBatchingOptions{};
   f.Start(options, {MatMulAddSession(), MatMulAddSession()});
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
-  f.scheduler->Enqueue(f.answers.Request(1, {{"X", RandomFloats({1, 4}, 1)}}));
+  f.EnqueueRow(1);
   // The second request reaches the gate while the first is still inside it:
   // the two instances execute at the same time.
   ASSERT_TRUE(f.gate.WaitEntered(2));
@@ -447,7 +453,7 @@ TEST(Scheduler, DrainAnswersEverythingThenRefuses) {
   drain.join();
   EXPECT_EQ(f.answers.count(), 7u);
   for (int i = 0; i < 7; ++i) EXPECT_TRUE(f.answers.result(i).ok()) << i;
-  f.scheduler->Enqueue(f.answers.Request(7, {{"X", RandomFloats({1, 4}, 7)}}));
+  f.EnqueueRow(7);
   ASSERT_EQ(f.answers.count(), 8u);
   EXPECT_EQ(f.answers.result(7).status().code(), StatusCode::kUnavailable);
   f.scheduler->Drain();  // idempotent
@@ -459,7 +465,7 @@ TEST(Scheduler, EngineErrorsReachEveryRequestOfTheBatch) {
   options.max_batch_size = 4;
   options.dynamic_batching = DynamicBatchingOptions{};
   f.Start(options, {MatMulAddSession()});
-  f.scheduler->Enqueue(f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}}));
+  f.EnqueueRow(0);
   ASSERT_TRUE(f.gate.WaitEntered(1));
   f.scheduler->Enqueue(f.answers.Request(1, {{"X", Tensor::Allocate(DataType::kInt32, {1, 4}, true)}}));
   f.scheduler->Enqueue(f.answers.Request(2, {{"X", Tensor::Allocate(DataType::kInt32, {1, 4}, true)}}));

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "server/core/inference_service.h"
+#include "server/core/testing/echo_model.h"
 #include "server/proto/model_config.pb.h"
 
 namespace kiln::server::grpc_testing {
@@ -40,23 +41,13 @@ class FakeInferenceService : public InferenceService {
 
   Result<ModelMetadata> GetModelMetadata(const std::string& model, const std::string& version) const override {
     KILN_RETURN_IF_ERROR(CheckKnown(model, version));
-    ModelMetadata metadata;
-    metadata.name = model;
-    metadata.versions = {"1", "2"};
-    metadata.platform = "onnxruntime_onnx";
-    metadata.inputs = {{"INPUT0", "INT32", {-1, 16}}};
-    metadata.outputs = {{"OUTPUT0", "INT32", {-1, 16}}};
-    return metadata;
+    return testing::EchoModelMetadata(model);
   }
 
   Result<std::shared_ptr<const inference::ModelConfig>> GetModelConfig(const std::string& model,
                                                                        const std::string& version) const override {
     KILN_RETURN_IF_ERROR(CheckKnown(model, version));
-    auto config = std::make_shared<inference::ModelConfig>();
-    config->set_name(model);
-    config->set_platform("onnxruntime_onnx");
-    config->set_max_batch_size(8);
-    return std::shared_ptr<const inference::ModelConfig>(config);
+    return std::shared_ptr<const inference::ModelConfig>(testing::EchoModelConfig(model));
   }
 
   Result<std::vector<ModelStatisticsSnapshot>> GetModelStatistics(const std::string& model,
@@ -118,7 +109,7 @@ class FakeInferenceService : public InferenceService {
     }
     Status known = CheckKnown(model, request.model_version);
     if (!known.ok()) return done(known);
-    done(Echo(request));
+    done(testing::EchoResponse(request));
   }
 
   // Test controls.
@@ -151,25 +142,7 @@ class FakeInferenceService : public InferenceService {
       std::lock_guard<std::mutex> lock(mutex_);
       deferred.swap(deferred_);
     }
-    for (Deferred& d : deferred) d.done(Echo(d.request));
-  }
-
-  static Result<InferResponse> Echo(const InferRequest& request) {
-    InferResponse response;
-    response.model_name = request.model_name;
-    response.model_version = request.model_version.empty() ? "2" : request.model_version;
-    response.id = request.id;
-    for (const RequestedOutput& requested : request.outputs) {
-      bool found = false;
-      for (const InferInput& input : request.inputs) found = found || input.name == requested.name;
-      if (!found) return Status::InvalidArgument("unknown output '" + requested.name + "'");
-    }
-    for (const InferInput& input : request.inputs) {
-      bool wanted = request.outputs.empty();
-      for (const RequestedOutput& requested : request.outputs) wanted = wanted || requested.name == input.name;
-      if (wanted) response.outputs.push_back({input.name, input.tensor, {}});
-    }
-    return response;
+    for (Deferred& d : deferred) d.done(testing::EchoResponse(d.request));
   }
 
  private:

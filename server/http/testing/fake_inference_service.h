@@ -19,6 +19,7 @@
 
 #include "server/core/inference_service.h"
 #include "server/core/model_statistics.h"
+#include "server/core/testing/echo_model.h"
 #include "server/proto/model_config.pb.h"
 
 namespace kiln::server::http_testing {
@@ -48,21 +49,12 @@ class FakeInferenceService : public InferenceService {
   }
   Result<ModelMetadata> GetModelMetadata(const std::string& model, const std::string& version) const override {
     KILN_RETURN_IF_ERROR(Check(model, version));
-    ModelMetadata metadata;
-    metadata.name = model;
-    metadata.versions = {"1", "2"};
-    metadata.platform = "onnxruntime_onnx";
-    metadata.inputs = {{"INPUT0", "INT32", {-1, 16}}};
-    metadata.outputs = {{"OUTPUT0", "INT32", {-1, 16}}};
-    return metadata;
+    return testing::EchoModelMetadata(model);
   }
   Result<std::shared_ptr<const inference::ModelConfig>> GetModelConfig(const std::string& model,
                                                                        const std::string& version) const override {
     KILN_RETURN_IF_ERROR(Check(model, version));
-    auto config = std::make_shared<inference::ModelConfig>();
-    config->set_name(model);
-    config->set_platform("onnxruntime_onnx");
-    config->set_max_batch_size(8);
+    std::shared_ptr<inference::ModelConfig> config = testing::EchoModelConfig(model);
     auto* input = config->add_input();
     input->set_name("INPUT0");
     input->add_dims(-1);
@@ -115,7 +107,7 @@ class FakeInferenceService : public InferenceService {
         changed_.notify_all();
         changed_.wait(held, [&] { return released_; });
       }
-      done(Echo(request));
+      done(testing::EchoResponse(request));
     });
   }
 
@@ -147,24 +139,6 @@ class FakeInferenceService : public InferenceService {
       return Status::NotFound("model '" + model + "' has no version " + version);
     }
     return Status::Ok();
-  }
-
-  static Result<InferResponse> Echo(const InferRequest& request) {
-    InferResponse response;
-    response.model_name = request.model_name;
-    response.model_version = request.model_version.empty() ? "2" : request.model_version;
-    response.id = request.id;
-    for (const RequestedOutput& wanted : request.outputs) {
-      bool found = false;
-      for (const InferInput& input : request.inputs) found = found || input.name == wanted.name;
-      if (!found) return Status::InvalidArgument("unknown output '" + wanted.name + "'");
-    }
-    for (const InferInput& input : request.inputs) {
-      bool wanted = request.outputs.empty();
-      for (const RequestedOutput& output : request.outputs) wanted = wanted || output.name == input.name;
-      if (wanted) response.outputs.push_back({input.name, input.tensor, {}});
-    }
-    return response;
   }
 
   ModelStatistics echo_v1_;
