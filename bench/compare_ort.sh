@@ -10,8 +10,9 @@
 # Needs build/kiln (scripts/build.sh), node >= 18 with npm, and for exporting
 # missing models Debian's python3-torch/torchvision/numpy
 # (scripts/install-deps.sh --bench installs all Debian packages it uses).
-# Writes OUT_DIR/raw.jsonl (one line per run), OUT_DIR/results.csv and
-# OUT_DIR/results.json (medians); bench/plot.py draws the latter.
+# Writes OUT_DIR/raw.jsonl (one line per run), OUT_DIR/machine.txt (date,
+# commit, CPU, load average), OUT_DIR/results.csv, results.json and results.md
+# (medians); bench/plot.py draws results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -110,6 +111,13 @@ iterations_for() {  # model batch -> "iterations warmup"
 mkdir -p "$out_dir/inputs"
 raw="$out_dir/raw.jsonl"
 : >"$raw"
+machine="$out_dir/machine.txt"
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "kiln: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- engine server tools 2>/dev/null || echo ' (modified)')"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores available"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$machine"
 
 # Kiln's generated integer inputs are zeros; give it the all-ones attention
 # mask ORT gets (as .npy files), so both engines see the same data.
@@ -181,5 +189,7 @@ for (( r = 1; r <= rounds; ++r )); do
   done
 done
 say ""
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$machine"
 
+cat "$machine"
 "$python" bench/summarize.py "$raw" --out-dir "$out_dir"
