@@ -94,13 +94,14 @@ if "$kiln" bench --help 2>/dev/null | grep -q -- '--threads'; then kiln_threads=
 dims_for() { case "$1" in bert*) echo "sequence=128" ;; *) echo "" ;; esac; }
 iterations_for() {  # model batch -> "iterations warmup"
   local it wu
+  # Prefix patterns, so that variants (resnet50_int8, ...) get their model's counts.
   case "$1:$2" in
-    mlp:*) it=300; wu=30 ;;
-    bert_mini:1|mobilenet_v2:1) it=40; wu=5 ;;
-    bert_mini:*|mobilenet_v2:*) it=12; wu=2 ;;
-    resnet50:1|bert_base:1) it=12; wu=2 ;;
-    resnet50:*) it=5; wu=1 ;;
-    bert_base:*) it=4; wu=1 ;;
+    mlp*:*) it=300; wu=30 ;;
+    bert_mini*:1|mobilenet_v2*:1) it=40; wu=5 ;;
+    bert_mini*:*|mobilenet_v2*:*) it=12; wu=2 ;;
+    resnet50*:1|bert_base*:1) it=12; wu=2 ;;
+    resnet50*:*) it=5; wu=1 ;;
+    bert_base*:*) it=4; wu=1 ;;
     *:1) it=30; wu=3 ;;
     *) it=10; wu=2 ;;
   esac

@@ -18,6 +18,7 @@ except ImportError:
              "(or scripts/install-deps.sh --bench)")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 FASTER = "#4a9a4a"
 SLOWER = "#c0504d"
@@ -57,6 +58,10 @@ def main():
     ax.set_xscale("log")
     lo, hi = min(ratios + [1.0]), max(ratios + [1.0])
     ax.set_xlim(lo / 1.5, hi * 4)
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50) if lo / 1.5 <= t <= hi * 4]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("p50 latency Kiln / ONNX Runtime (log scale)"
                   "   — below 1: Kiln faster (green), above 1: Kiln slower (red)", fontsize=8)
     first = args.title or f"Kiln vs {data['meta']['ort_engine']}: p50 latency ratio, median across rounds"
