@@ -106,11 +106,11 @@ done
 curl -sf "localhost:$http_port/v2/health/ready" > /dev/null || { echo "server not ready" >&2; exit 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server/status; }
 
-perf() {  # tag protocol model perf-args...
+perf() {  # tag protocol model perf-args... (window: $window seconds if set, else --duration)
   local tag=$1 protocol=$2 model=$3 port=$http_port
   shift 3
   [ "$protocol" = grpc ] && port=$grpc_port
-  "$kiln" perf -m "$model" -i "$protocol" -u "localhost:$port" --duration "$duration" --warmup "$warmup" --json "$@" |
+  "$kiln" perf -m "$model" -i "$protocol" -u "localhost:$port" --duration "${window:-$duration}" --warmup "$warmup" --json "$@" |
     jq -c --arg tag "$tag" '. + {tag: $tag}' >> "$results"
 }
 bert_args=(--shape "input_ids=1,$sequence" --input "attention_mask=$out_dir/mask.npy")
@@ -146,7 +146,7 @@ if want overload; then
   echo "overload: $((2 * rate))/s for ${overload_secs}s ..." >&2
   (while sleep 1; do rss_kb; done > "$out_dir/rss_during.txt") &
   sampler=$!
-  perf overload grpc mlp_bounded --request-rate "$((2 * rate))" --rate-threads 256 --duration "$overload_secs"
+  window=$overload_secs perf overload grpc mlp_bounded --request-rate "$((2 * rate))" --rate-threads 256
   kill $sampler
   rss_after=$(rss_kb)
   rss_max=$(sort -n "$out_dir/rss_during.txt" | tail -1)
