@@ -6,6 +6,7 @@
 #
 #   bench/compare_ort.sh [--quick] [--models a,b] [--batches 1,8] [--threads 1,2]
 #                        [--rounds N] [--ort-dir DIR] [--models-dir DIR] [--out-dir DIR]
+#                        [--kiln PATH]
 #
 # Needs build/kiln (scripts/build.sh), node >= 18 with npm, and for exporting
 # missing models Debian's python3-torch/torchvision/numpy
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --ort-dir) ort_dir=$2; shift ;;
+    --kiln) kiln=$2; shift ;;
     --models-dir) models_dir=$2; shift ;;
     --out-dir) out_dir=$2; shift ;;
     -h|--help) usage; exit 0 ;;
