@@ -6,7 +6,7 @@
 #
 #   bench/compare_ort.sh [--quick] [--models a,b] [--batches 1,8] [--threads 1,2]
 #                        [--rounds N] [--ort-dir DIR] [--models-dir DIR] [--out-dir DIR]
-#                        [--kiln PATH]
+#                        [--kiln PATH] [--ort-no-spin]
 #
 # Needs build/kiln (scripts/build.sh), node >= 18 with npm, and for exporting
 # missing models Debian's python3-torch/torchvision/numpy
@@ -23,6 +23,7 @@ batches=1,8
 threads=1,2
 rounds=3
 quick=0
+ort_extra=()  # --ort-no-spin: ORT's idle pool threads sleep instead of spinning
 ort_dir=build/ort
 models_dir=build/models
 out_dir=build/bench
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --ort-dir) ort_dir=$2; shift ;;
     --kiln) kiln=$2; shift ;;
+    --ort-no-spin) ort_extra+=(--no-spin) ;;
     --models-dir) models_dir=$2; shift ;;
     --out-dir) out_dir=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -167,7 +169,7 @@ ort_run() {  # model batch threads iterations warmup
   local dim_args=() dims
   dims=$(dims_for "$1"); [ -n "$dims" ] && dim_args=(--dim "$dims")
   node bench/ort_bench.js "$models_dir/$1/model.onnx" --ort "$ort_module" \
-    --batch "$2" --threads "$3" --iterations "$4" --warmup "$5" "${dim_args[@]}"
+    --batch "$2" --threads "$3" --iterations "$4" --warmup "$5" "${dim_args[@]}" "${ort_extra[@]}"
 }
 
 configs=()
