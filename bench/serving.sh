@@ -106,7 +106,7 @@ done
 curl -sf "localhost:$http_port/v2/health/ready" > /dev/null || { echo "server not ready" >&2; exit 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server/status; }
 
-perf() {  # tag protocol model perf-args... (window: $window seconds if set, else --duration)
+perf() {  # tag protocol model perf-args...  (window: $window, default --duration)
   local tag=$1 protocol=$2 model=$3 port=$http_port
   shift 3
   [ "$protocol" = grpc ] && port=$grpc_port
@@ -144,7 +144,7 @@ if want overload; then
   rss_before=$(rss_kb)
   perf at_capacity grpc mlp_bounded --request-rate "$rate" --rate-threads 128
   echo "overload: $((2 * rate))/s for ${overload_secs}s ..." >&2
-  (while sleep 1; do rss_kb; done > "$out_dir/rss_during.txt") &
+  (while sleep 1 && kill -0 $server 2>/dev/null; do rss_kb; done > "$out_dir/rss_during.txt") &
   sampler=$!
   window=$overload_secs perf overload grpc mlp_bounded --request-rate "$((2 * rate))" --rate-threads 256
   kill $sampler

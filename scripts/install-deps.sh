@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Kiln needs to build, run and test.
 #   scripts/install-deps.sh          build + run dependencies
 #   scripts/install-deps.sh --test   also the test yardsticks (ONNX test data, PyTorch)
-#   scripts/install-deps.sh --bench  also what bench/compare_ort.sh and bench/plot.py use
+#   scripts/install-deps.sh --bench  also what bench/compare_ort.sh, bench/plot.py and bench/serving.sh use
 set -euo pipefail
 
 SUDO=""
@@ -27,6 +27,7 @@ bench_packages=(
   python3 python3-numpy python3-torch python3-torchvision
   python3-matplotlib python3-sklearn
   libbenchmark-dev
+  curl jq
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then bench_packages+=(nodejs npm); fi
 case "${1:-}" in

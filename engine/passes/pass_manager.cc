@@ -10,6 +10,7 @@
 #include "engine/passes/conv_channels_last.h"
 #include "engine/passes/conv_fusion.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
 #include "engine/passes/layer_norm_fusion.h"
 #include "engine/passes/matmul_fusion.h"
@@ -21,6 +22,8 @@ namespace {
 
 std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   std::vector<std::unique_ptr<Pass>> passes;
+  // First: constant folding would turn quantized weights back into float.
+  passes.push_back(std::make_unique<QdqFusionPass>());
   passes.push_back(std::make_unique<ConstantFoldingPass>());
   passes.push_back(std::make_unique<DeadCodeEliminationPass>());
   passes.push_back(std::make_unique<CommonSubexpressionEliminationPass>());

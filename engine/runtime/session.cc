@@ -1,6 +1,8 @@
 #include "engine/runtime/session.h"
 
+#include "engine/kernels/cpu/bf16_support.h"
 #include "engine/kernels/cpu/registry.h"
+#include "engine/passes/bf16_conversion.h"
 #include "engine/runtime/executor.h"
 
 namespace kiln {
@@ -19,6 +21,14 @@ Result<std::unique_ptr<Session>> Session::Create(ir::Model model, const SessionO
   }
   const int threads = options.threads == 0 ? ThreadPool::AvailableCores() : options.threads;
   auto owned = std::make_unique<ir::Model>(std::move(model));
+  if (options.precision == Precision::kBFloat16) {
+    if (!cpu::CpuSupportsBf16()) {
+      return Status::Unimplemented("bf16 precision needs a CPU with AVX-512 BF16 (this one offers " +
+                                   cpu::CpuIsaName() + "); run in float32 instead");
+    }
+    // Before the other passes, which fuse the float operators it converts.
+    KILN_RETURN_IF_ERROR(passes::Bf16ConversionPass().Run(*owned).status());
+  }
   KILN_RETURN_IF_ERROR(passes::OptimizeModel(*owned, options.optimize).status());
   KILN_ASSIGN_OR_RETURN(auto plan, GraphPlan::Compile(owned->graph, owned->opset_imports, KernelRegistry::Cpu()));
   return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan), threads));

@@ -18,6 +18,12 @@
 
 namespace kiln {
 
+// Arithmetic of the compute-heavy operators (Conv, MatMul, Gemm).
+enum class Precision {
+  kFloat32,
+  kBFloat16,  // inputs and weights rounded to bfloat16, float32 accumulation; needs AVX-512 BF16
+};
+
 struct SessionOptions {
   onnx_import::LoadOptions load;
   passes::PassOptions optimize;  // graph passes run after import (all on by default)
@@ -27,6 +33,8 @@ struct SessionOptions {
   // instances) should split its cores between them rather than give each
   // session all of them.
   int threads = 0;
+  // kBFloat16: Unimplemented on CPUs without AVX-512 BF16.
+  Precision precision = Precision::kFloat32;
 };
 
 class Session {

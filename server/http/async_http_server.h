@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,17 @@
 #include "server/http/router.h"
 
 namespace kiln::server {
+
+// One answered request, for HttpServerOptions::request_log.
+struct HttpRequestLogEntry {
+  std::string remote;  // "address:port" of the client
+  std::string method;
+  std::string target;  // path and query as sent ("-" when the request could not be parsed)
+  int status = 0;
+  size_t request_bytes = 0;   // body
+  size_t response_bytes = 0;  // body
+  std::chrono::microseconds duration{0};  // request read to response handed to the socket
+};
 
 struct HttpServerOptions {
   std::string address = "0.0.0.0";  // IPv4 or IPv6 literal to listen on
@@ -44,6 +56,9 @@ struct HttpServerOptions {
   // Stop() waits at most this long for requests in flight.
   std::chrono::milliseconds drain_timeout{30000};
   std::string server_header = "kiln";
+  // Called once per answered request (on an I/O thread; keep it cheap and
+  // thread-safe), e.g. for `--log-verbose` request lines. Unset: no log.
+  std::function<void(const HttpRequestLogEntry&)> request_log;
 };
 
 class AsyncHttpServer {

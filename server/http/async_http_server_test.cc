@@ -178,6 +178,37 @@ TEST(AsyncHttpServer, StopClosesIdleConnectionsAndFinishesRequestsInFlight) {
   EXPECT_THROW(TestHttpClient refused(s.port), boost::system::system_error);
 }
 
+TEST(AsyncHttpServer, LogsEveryAnsweredRequest) {
+  std::mutex mutex;
+  std::vector<HttpRequestLogEntry> entries;
+  HttpServerOptions options;
+  options.max_body_bytes = 16;
+  options.request_log = [&](const HttpRequestLogEntry& entry) {
+    std::lock_guard<std::mutex> lock(mutex);
+    entries.push_back(entry);
+  };
+  Started s = StartServer({Hello(), Echo()}, options);
+  {
+    TestHttpClient client(s.port);
+    EXPECT_EQ(client.Request("GET", "/hello?x=1").status, 200);
+    EXPECT_EQ(client.Request("POST", "/echo", "12345").status, 200);
+    EXPECT_EQ(client.Request("GET", "/missing").status, 404);
+    EXPECT_EQ(client.Request("POST", "/echo", std::string(100, 'x')).status, 413);
+  }
+  s.server->Stop();
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].method, "GET");
+  EXPECT_EQ(entries[0].target, "/hello?x=1");
+  EXPECT_EQ(entries[0].status, 200);
+  EXPECT_EQ(entries[0].remote.rfind("127.0.0.1:", 0), 0u) << entries[0].remote;
+  EXPECT_EQ(entries[1].request_bytes, 5u);
+  EXPECT_EQ(entries[1].response_bytes, 5u);
+  EXPECT_EQ(entries[2].status, 404);
+  EXPECT_EQ(entries[3].status, 413);
+  EXPECT_EQ(entries[3].method, "POST");  // answered before its body was read
+}
+
 TEST(AsyncHttpServer, PortInUseIsUnavailable) {
   Started first = StartServer({Hello()});
   auto router = Router::Create({Hello()});

@@ -146,6 +146,11 @@ void HttpConnection::OnRequest(beast::error_code ec) {
       ec == beast::error::timeout || ec == asio::error::operation_aborted) {
     return Close();
   }
+  if (ec && parser_ && !parser_->get().target().empty()) {  // the start line arrived: log it
+    log_entry_.method = std::string(parser_->get().method_string());
+    log_entry_.target = std::string(parser_->get().target());
+    request_start_ = std::chrono::steady_clock::now();
+  }
   if (ec == http::error::body_limit) {
     busy_ = true;
     return Write(HttpResponse::Error(413, "request body larger than the limit of " +
@@ -182,6 +187,10 @@ void HttpConnection::Dispatch() {
   busy_ = true;
   auto message = parser_->release();
   request_keep_alive_ = message.keep_alive();
+  request_start_ = std::chrono::steady_clock::now();
+  log_entry_.method = std::string(message.method_string());
+  log_entry_.target = std::string(message.target());
+  log_entry_.request_bytes = message.body() ? message.body()->size() : 0;
 
   HttpRequest request;
   request.method = std::string(message.method_string());
@@ -221,6 +230,22 @@ void HttpConnection::Write(HttpResponse response, After after) {
   out.body() = std::move(response.body);
   out.keep_alive(!close);
   out.prepare_payload();
+  if (registry_->options().request_log) {
+    if (log_entry_.method.empty()) {  // answered before a request was parsed (413, 400)
+      log_entry_.method = "-";
+      log_entry_.target = "-";
+      request_start_ = std::chrono::steady_clock::now();
+    }
+    beast::error_code remote_ec;
+    const auto remote = stream_.socket().remote_endpoint(remote_ec);
+    log_entry_.remote = remote_ec ? "-" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    log_entry_.status = response.status;
+    log_entry_.response_bytes = out.body().size();
+    log_entry_.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                                request_start_);
+    registry_->options().request_log(log_entry_);
+  }
+  log_entry_ = HttpRequestLogEntry{};
   stream_.expires_after(registry_->options().idle_timeout);
   http::async_write(stream_, out, [self = shared_from_this(), after](beast::error_code ec, size_t) {
     self->OnWrite(ec, after);

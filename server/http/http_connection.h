@@ -117,6 +117,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::optional<Parser> parser_;
   std::optional<Response> response_;  // alive while being written
   bool request_keep_alive_ = true;    // of the request being answered
+  HttpRequestLogEntry log_entry_;     // of the request being answered
+  std::chrono::steady_clock::time_point request_start_;
   bool busy_ = false;                 // a request is being handled
   bool stopping_ = false;             // finish the current request, then close
   bool closed_ = false;

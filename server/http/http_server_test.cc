@@ -85,6 +85,10 @@ TEST_F(HttpServerTest, ModelMetadataReadinessAndConfig) {
   ASSERT_FALSE(config.HasParseError()) << response.body;
   EXPECT_STREQ(config["name"].GetString(), "echo");
   EXPECT_EQ(config["max_batch_size"].GetInt(), 8);  // proto field names kept
+  ASSERT_TRUE(config["input"][0]["dims"].IsArray()) << response.body;
+  ASSERT_TRUE(config["input"][0]["dims"][1].IsInt64()) << response.body;  // numbers, as Triton prints int64
+  EXPECT_EQ(config["input"][0]["dims"][0].GetInt64(), -1);
+  EXPECT_EQ(config["input"][0]["dims"][1].GetInt64(), 16);
   EXPECT_EQ(Get("/v2/models/nope/config").status, 404);
 }
 
@@ -194,6 +198,9 @@ TEST_F(HttpServerTest, InferErrorsMapToStatusCodes) {
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(ErrorOf(response), "input 'A': binary_data_size 12 runs past the end of the body (8 bytes of binary data left)");
   EXPECT_EQ(Get("/v2/models/echo/infer").status, 405);
+  response = Post("/v2/models/echo/infer", "\x1f\x8b", {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(response.status, 415);
+  EXPECT_EQ(ErrorOf(response), "Content-Encoding 'gzip' is not supported; send the request uncompressed");
 }
 
 TEST_F(HttpServerTest, RepositoryExtension) {

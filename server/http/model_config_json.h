@@ -1,6 +1,7 @@
 // The model configuration as JSON for GET .../config: protobuf's JSON
 // mapping with the proto field names kept (max_batch_size, not
-// maxBatchSize), as Triton returns it. Thread-safe.
+// maxBatchSize), as Triton returns it, with 64-bit integers as JSON numbers
+// ("dims": [16], not ["16"]) as Triton prints them. Thread-safe.
 #pragma once
 
 #include <string>

@@ -38,6 +38,10 @@ void AddModelRoutes(std::vector<Route>& routes, const std::string& method, const
 
 void Infer(InferenceService& service, const std::string& model, const std::string& version, HttpRequest& request,
            Responder& respond) {
+  if (auto encoding = request.Header("content-encoding"); encoding && *encoding != "identity") {
+    return respond(HttpResponse::Error(415, "Content-Encoding '" + std::string(*encoding) +
+                                                "' is not supported; send the request uncompressed"));
+  }
   Result<DecodedInferRequest> decoded =
       DecodeInferRequest(request.body, request.Header("inference-header-content-length"), model, version);
   if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));

@@ -327,4 +327,52 @@ TEST_F(KilnCli, ServeShutsDownCleanlyOnSigterm) {
   EXPECT_NE(text.find("shut down cleanly"), std::string::npos) << text;
 }
 
+TEST_F(KilnCli, PerfRejectsBadUsage) {
+  EXPECT_EQ(Kiln("perf").exit_code, 2);
+  EXPECT_EQ(Kiln("perf -m simple -i smtp").exit_code, 2);
+  auto r = Kiln("perf -m simple --concurrency-range 4:2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("--concurrency-range"), std::string::npos) << r.err;
+  EXPECT_EQ(Kiln("perf -m simple --concurrency-range 1 --request-rate 10").exit_code, 2);
+  r = Kiln("perf -m simple -u 127.0.0.1:1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.FirstErrorLine().find("cannot connect"), std::string::npos) << r.err;
+}
+
+// `kiln perf` against `kiln serve` on the example repository, over HTTP and
+// gRPC: every step measured, the server's split read back, errors exit 2.
+TEST_F(KilnCli, PerfMeasuresAServingKiln) {
+  const std::string d = dir_.string();
+  const std::string kiln = KILN_BINARY;
+  const std::string script =
+      kiln + " serve --model-repository " + KILN_SOURCE_DIR +
+      "/examples/model_repository --grpc-port 0 --http-port 0 --metrics-port 0 2>" + d + "/serve.log & p=$!\n"
+      "for i in $(seq 300); do grep -q 'started' " + d + "/serve.log && break; sleep 0.05; done\n"
+      "hp=$(sed -n 's/.*HTTP.REST service listening on port \\([0-9]*\\).*/\\1/p' " + d + "/serve.log)\n"
+      "gp=$(sed -n 's/.*gRPC service listening on port \\([0-9]*\\).*/\\1/p' " + d + "/serve.log)\n" +
+      kiln + " perf -m simple -u 127.0.0.1:$hp --duration 0.3 --warmup 0.1 --json >" + d + "/http.json; a=$?\n" +
+      kiln + " perf -m simple -i grpc -u 127.0.0.1:$gp --concurrency-range 1:2 -b 2 --duration 0.3 --warmup 0.1 "
+             "--json >" + d + "/grpc.json; b=$?\n" +
+      kiln + " perf -m nope -u 127.0.0.1:$hp 2>" + d + "/nope.err; c=$?\n"
+      "echo $a $b $c >" + d + "/codes\n"
+      "kill -TERM $p; wait $p\n";
+  const std::string script_path = d + "/perf.sh";
+  std::ofstream(script_path) << script;
+  int status = std::system(("sh " + script_path).c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << Slurp(dir_ / "serve.log");
+  EXPECT_EQ(Slurp(dir_ / "codes"), "0 0 2\n") << Slurp(dir_ / "nope.err") << Slurp(dir_ / "serve.log");
+  const std::string http = Slurp(dir_ / "http.json");
+  EXPECT_NE(http.find("\"protocol\": \"http\""), std::string::npos) << http;
+  EXPECT_NE(http.find("\"failed\": 0"), std::string::npos) << http;
+  EXPECT_EQ(http.find("\"succeeded\": 0,"), std::string::npos) << http;
+  EXPECT_NE(http.find("\"server\": {\"requests\": "), std::string::npos) << http;
+  const std::string grpc = Slurp(dir_ / "grpc.json");
+  EXPECT_NE(grpc.find("\"batch_size\": 2"), std::string::npos) << grpc;
+  EXPECT_NE(grpc.find("\"concurrency\": 1"), std::string::npos) << grpc;
+  EXPECT_NE(grpc.find("\"concurrency\": 2"), std::string::npos) << grpc;
+  EXPECT_EQ(grpc.find("\"succeeded\": 0,"), std::string::npos) << grpc;
+  EXPECT_NE(Slurp(dir_ / "nope.err").find("'nope'"), std::string::npos);
+}
+
 }  // namespace

@@ -34,6 +34,7 @@ struct BenchArgs {
   std::vector<std::string> dims;         // SYMBOL=VALUE
   bool json = false;
   int threads = 0;  // 0: every available core
+  std::string precision = "fp32";
 };
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -107,6 +108,7 @@ int Bench(const BenchArgs& args) {
   auto load_start = Clock::now();
   SessionOptions options = args.session;
   options.threads = args.threads;
+  options.precision = ToPrecision(args.precision);
   auto session = Session::Create(args.model, options);
   const double load_ms = Millis(Clock::now() - load_start);
   if (progress) std::cerr << "\r\033[K";
@@ -126,6 +128,11 @@ int Bench(const BenchArgs& args) {
     auto t = MakeInput(*info, args.batch, dims, rng);
     if (!t.ok()) return ReportError(t.status());
     feeds[info->name] = std::move(t).value();
+  }
+
+  if (options.precision != Precision::kFloat32 && !args.json) {
+    Status report = PrintPrecisionReport(args.model, options, **session, feeds, std::cout);
+    if (!report.ok()) return ReportError(report);
   }
 
   std::vector<double> latencies;
@@ -156,7 +163,8 @@ int Bench(const BenchArgs& args) {
               << latencies.front() << ", \"p50\": " << Percentile(latencies, 50) << ", \"p90\": "
               << Percentile(latencies, 90) << ", \"p99\": " << Percentile(latencies, 99) << ", \"max\": "
               << latencies.back() << "}, \"throughput\": " << throughput << ", \"peak_rss_mb\": " << rss
-              << ", \"batch\": " << args.batch << ", \"threads\": " << threads
+              << ", \"batch\": " << args.batch << ", \"threads\": " << threads << ", \"precision\": \""
+              << args.precision << "\""
               << ", \"iterations\": " << args.iterations << "}\n";
   } else {
     std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nthreads:     " << threads
@@ -184,6 +192,7 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads per inference (0: every core available to the process)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  AddPrecisionFlag(*cmd, args->precision);
   cmd->add_flag("--json", args->json, "Print one JSON object instead of a table");
   return [args] { return Bench(*args); };
 }

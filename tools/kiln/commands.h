@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
+#include <map>
 #include <string>
 
 #include "engine/core/status.h"
@@ -14,6 +16,13 @@ class App;
 
 namespace kiln::passes {
 struct PassOptions;
+}
+
+namespace kiln {
+class Session;
+class Value;
+struct SessionOptions;
+enum class Precision;
 }
 
 namespace kiln::tools {
@@ -34,11 +43,20 @@ int ReportError(const Status& status);
 // (repeatable) to `cmd`; they fill `options`, which must outlive parsing.
 void AddPassFlags(CLI::App& cmd, passes::PassOptions& options);
 
+// Adds --precision fp32|bf16 to `cmd` (fills `precision`, default "fp32").
+void AddPrecisionFlag(CLI::App& cmd, std::string& precision);
+Precision ToPrecision(const std::string& precision);
+// Runs `model` in float32 (otherwise with `options`) on `feeds` and prints
+// how far `reduced`'s outputs are from it.
+Status PrintPrecisionReport(const std::string& model, SessionOptions options, const Session& reduced,
+                            const std::map<std::string, Value>& feeds, std::ostream& out);
+
 using CommandRunner = std::function<int()>;
 
 CommandRunner RegisterRunCommand(CLI::App& app);
 CommandRunner RegisterInspectCommand(CLI::App& app);
 CommandRunner RegisterBenchCommand(CLI::App& app);
+CommandRunner RegisterQuantizeCommand(CLI::App& app);
 CommandRunner RegisterServeCommand(CLI::App& app);
 CommandRunner RegisterPerfCommand(CLI::App& app);
 

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   add(RegisterRunCommand(app));
   add(RegisterInspectCommand(app));
   add(RegisterBenchCommand(app));
+  add(RegisterQuantizeCommand(app));
   add(RegisterServeCommand(app));
   add(RegisterPerfCommand(app));
 

@@ -25,6 +25,7 @@ struct RunArgs {
   std::string outputs_dir;
   std::vector<std::string> input_files;  // NAME=FILE
   int threads = 0;                        // 0: every available core
+  std::string precision = "fp32";
 };
 
 // bfloat16 inputs may be given as uint16 bit patterns (NumPy has no bfloat16).
@@ -48,6 +49,7 @@ int Run(const RunArgs& args) {
 
   SessionOptions options = args.session;
   options.threads = args.threads;
+  options.precision = ToPrecision(args.precision);
   auto session = Session::Create(args.model, options);
   if (!session.ok()) return ReportError(session.status());
   const Session& s = **session;
@@ -109,6 +111,10 @@ int Run(const RunArgs& args) {
     if (!st.ok()) return ReportError(st);
     std::cout << name << ": " << (*outputs)[i].Describe() << "\n";
   }
+  if (options.precision != Precision::kFloat32) {
+    Status report = PrintPrecisionReport(args.model, options, s, feeds, std::cout);
+    if (!report.ok()) return ReportError(report);
+  }
   return kExitOk;
 }
 
@@ -125,6 +131,7 @@ CommandRunner RegisterRunCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads used inside operators (0: every core available to the process)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  AddPrecisionFlag(*cmd, args->precision);
   cmd->footer(
       "Sequences are folders <name>.seq/ of 0.npy, 1.npy, ...; an absent optional is an empty <name>.none.\n"
       "Exit status: 0 ok, 2 bad usage or input files, 3 unsupported operator/dtype/feature, 1 other errors.");

@@ -1,6 +1,7 @@
 // MatMulInteger: matmul of uint8/int8 matrices minus their zero points
 // (per tensor, per row of A or per column of B), accumulated in int32.
 // QLinearMatMul: the same, requantized to the output's scale and zero point.
+#include "engine/kernels/cpu/int8_matmul_integer.h"
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/matmul_util.h"
 #include "engine/kernels/cpu/quantize_util.h"
@@ -74,6 +75,9 @@ class QLinearMatMulKernel final : public OpKernel {
 }  // namespace
 
 Result<std::unique_ptr<OpKernel>> MakeMatMulInteger(const KernelInit& init) {
+  auto generic = std::make_unique<MatMulIntegerKernel>(init);
+  // Constant symmetric int8 B (dynamically quantized models): oneDNN.
+  if (auto fast = MaybeMakeDnnlMatMulInteger(init, std::move(generic))) return fast;
   return MakeKernel<MatMulIntegerKernel>(init);
 }
 Result<std::unique_ptr<OpKernel>> MakeQLinearMatMul(const KernelInit& init) {

@@ -6,6 +6,8 @@
 
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/quantize_util.h"
+#include "engine/runtime/kernel_context.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
 namespace {
@@ -49,6 +51,32 @@ Result<QuantParams> ReadQuantParams(const KernelContext& ctx, int64_t axis, cons
   return params;
 }
 
+// Per-tensor float -> uint8/int8, the hot path of QDQ models: clamp first
+// (so the rounding trick below stays in range), then round half to even by
+// adding and subtracting 1.5 * 2^23 (exact in the default rounding mode, and
+// vectorizable, unlike a libm call). NaN saturates to the minimum.
+template <typename Q>
+void QuantizeFloatPerTensor(const float* x, Q* y, int64_t n, float scale, int32_t zero_point, ThreadPool* pool) {
+  const float lo = static_cast<float>(std::numeric_limits<Q>::min() - zero_point);
+  const float hi = static_cast<float>(std::numeric_limits<Q>::max() - zero_point);
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23
+  ParallelFor(pool, n, 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t e = begin; e < end; ++e) {
+      float v = x[e] / scale;
+      v = v >= lo ? v : lo;
+      v = v <= hi ? v : hi;
+      y[e] = static_cast<Q>(static_cast<int32_t>((v + kRound) - kRound) + zero_point);
+    }
+  });
+}
+
+template <typename Q>
+void DequantizeToFloatPerTensor(const Q* x, float* y, int64_t n, float scale, int32_t zero_point, ThreadPool* pool) {
+  ParallelFor(pool, n, 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t e = begin; e < end; ++e) y[e] = static_cast<float>(static_cast<int32_t>(x[e]) - zero_point) * scale;
+  });
+}
+
 class QuantizeLinearKernel final : public OpKernel {
  public:
   explicit QuantizeLinearKernel(const KernelInit& init) : axis_(init.node.GetInt("axis", 1)) {}
@@ -61,6 +89,11 @@ class QuantizeLinearKernel final : public OpKernel {
     return DispatchType<QuantTypes>(out_type, [&](auto qtag) -> Status {
       using Q = typename decltype(qtag)::type;
       Q* py = y.data<Q>();
+      if (params.count == 1 && x.dtype() == DataType::kFloat) {
+        QuantizeFloatPerTensor<Q>(x.data<float>(), py, x.num_elements(), params.scales[0], params.zero_points[0],
+                                  ctx.thread_pool());
+        return Status::Ok();
+      }
       return DispatchType<TypeList<float, double, Float16, BFloat16, int32_t>>(x.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T* px = x.data<T>();
@@ -90,6 +123,15 @@ class DequantizeLinearKernel final : public OpKernel {
     return DispatchType<TypeList<float, Float16, BFloat16>>(out_type, [&](auto otag) -> Status {
       using O = typename decltype(otag)::type;
       O* py = y.data<O>();
+      if constexpr (std::is_same_v<O, float>) {
+        if (params.count == 1 && (x.dtype() == DataType::kUInt8 || x.dtype() == DataType::kInt8)) {
+          return DispatchType<QuantTypes>(x.dtype(), [&](auto qtag) {
+            using Q = typename decltype(qtag)::type;
+            DequantizeToFloatPerTensor<Q>(x.data<Q>(), py, x.num_elements(), params.scales[0], params.zero_points[0],
+                                          ctx.thread_pool());
+          });
+        }
+      }
       return DispatchType<TypeList<uint8_t, int8_t, int32_t>>(x.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T* px = x.data<T>();

@@ -63,6 +63,10 @@ class FakeInferenceService : public InferenceService {
     config->set_name(model);
     config->set_platform("onnxruntime_onnx");
     config->set_max_batch_size(8);
+    auto* input = config->add_input();
+    input->set_name("INPUT0");
+    input->add_dims(-1);
+    input->add_dims(16);
     return std::shared_ptr<const inference::ModelConfig>(config);
   }
   Result<std::vector<ModelStatisticsSnapshot>> GetModelStatistics(const std::string& model,

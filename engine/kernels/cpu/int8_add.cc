@@ -1,0 +1,122 @@
+// kiln::Int8Add: y_q = saturate(round(act(a_s*(a_q - a_zp) + b_s*(b_q - b_zp)) / y_s) + y_zp)
+// for uint8/int8 a, b and y (NumPy broadcasting), act = identity or Relu.
+// Produced by passes/qdq_fusion.h from DequantizeLinear -> Add [-> Relu] ->
+// QuantizeLinear (residual connections), so int8 tensors stay int8.
+// Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
+// y_zero_point (scales and zero points constant scalars). Stateless.
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "engine/kernels/cpu/broadcast.h"
+#include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/quantize_util.h"
+#include "engine/runtime/kernel_context.h"
+#include "engine/runtime/thread_pool.h"
+
+namespace kiln::cpu {
+namespace {
+
+struct ScalarQ {
+  float scale = 1;
+  int32_t zero_point = 0;
+  DataType type = DataType::kUInt8;
+};
+
+Result<ScalarQ> ReadScalarQ(const KernelInit& init, size_t scale_input, size_t zp_input) {
+  ScalarQ q;
+  const Tensor* s = init.ConstantInput(scale_input);
+  if (!s || s->dtype() != DataType::kFloat || s->num_elements() != 1 || !(s->data<float>()[0] > 0)) {
+    return Status::InvalidArgument(init.node.Describe() + ": scales must be constant positive float32 scalars");
+  }
+  q.scale = s->data<float>()[0];
+  const Tensor* zp = init.ConstantInput(zp_input);
+  if (!zp || zp->num_elements() != 1 || (zp->dtype() != DataType::kUInt8 && zp->dtype() != DataType::kInt8)) {
+    return Status::InvalidArgument(init.node.Describe() + ": zero points must be constant uint8/int8 scalars");
+  }
+  q.zero_point = static_cast<int32_t>(zp->GetInt(0));
+  q.type = zp->dtype();
+  return q;
+}
+
+class Int8AddKernel : public OpKernel {
+ public:
+  static Result<std::unique_ptr<OpKernel>> Create(const KernelInit& init) {
+    if (init.node.inputs.size() != 8) return Status::InvalidArgument(init.node.Describe() + ": expects 8 inputs");
+    auto k = std::unique_ptr<Int8AddKernel>(new Int8AddKernel());
+    KILN_ASSIGN_OR_RETURN(k->a_, ReadScalarQ(init, 1, 2));
+    KILN_ASSIGN_OR_RETURN(k->b_, ReadScalarQ(init, 4, 5));
+    KILN_ASSIGN_OR_RETURN(k->y_, ReadScalarQ(init, 6, 7));
+    const std::string act = init.node.GetString("activation", "");
+    if (!act.empty() && act != "Relu") return Status::Unimplemented(init.node.Describe() + ": activation " + act);
+    k->relu_ = act == "Relu";
+    return std::unique_ptr<OpKernel>(std::move(k));
+  }
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(3));
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(3);
+    if (a.dtype() != a_.type || b.dtype() != b_.type) {
+      return Status::InvalidArgument(ctx.node().Describe() + ": inputs must match their zero points' types");
+    }
+    KILN_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes({a.shape(), b.shape()}));
+    Tensor& y = ctx.AllocateOutput(0, y_.type, shape);
+    return DispatchType<QuantTypes>(y_.type, [&](auto ytag) {
+      using Y = typename decltype(ytag)::type;
+      return DispatchType<QuantTypes>(a.dtype(), [&](auto atag) {
+        using A = typename decltype(atag)::type;
+        return DispatchType<QuantTypes>(b.dtype(), [&](auto btag) {
+          using B = typename decltype(btag)::type;
+          Apply<A, B, Y>(ctx, a, b, y);
+        });
+      });
+    });
+  }
+
+ private:
+  Int8AddKernel() = default;
+
+  template <typename A, typename B, typename Y>
+  void Apply(const KernelContext& ctx, const Tensor& a, const Tensor& b, Tensor& y) const {
+    // In units of the output scale: v = ka*(a - za) + kb*(b - zb).
+    const float ka = a_.scale / y_.scale, kb = b_.scale / y_.scale;
+    const float za = static_cast<float>(a_.zero_point), zb = static_cast<float>(b_.zero_point);
+    const float lo = static_cast<float>(std::numeric_limits<Y>::min() - y_.zero_point);
+    const float hi = static_cast<float>(std::numeric_limits<Y>::max() - y_.zero_point);
+    const float floor = relu_ ? std::max(lo, 0.0f) : lo;
+    constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: round half to even by addition
+    const A* pa = a.data<A>();
+    const B* pb = b.data<B>();
+    Y* py = y.data<Y>();
+    const int32_t zy = y_.zero_point;
+    auto run = [&](int64_t out, int64_t ia, int64_t ib, int64_t sa, int64_t sb, int64_t count) {
+      for (int64_t k = 0; k < count; ++k) {
+        float v = ka * (static_cast<float>(pa[ia + k * sa]) - za) + kb * (static_cast<float>(pb[ib + k * sb]) - zb);
+        v = v >= floor ? v : floor;
+        v = v <= hi ? v : hi;
+        py[out + k] = static_cast<Y>(static_cast<int32_t>((v + kRound) - kRound) + zy);
+      }
+    };
+    if (a.shape() == b.shape()) {
+      ParallelFor(ctx.thread_pool(), y.num_elements(), 1 << 16,
+                  [&](int64_t begin, int64_t end) { run(begin, begin, begin, 1, 1, end - begin); });
+      return;
+    }
+    ForEachBroadcastRun<2>(y.shape(), {&a.shape(), &b.shape()},
+                           [&](int64_t out, const std::array<int64_t, 2>& offsets,
+                               const std::array<int64_t, 2>& steps, int64_t count) {
+                             run(out, offsets[0], offsets[1], steps[0], steps[1], count);
+                           });
+  }
+
+  ScalarQ a_, b_, y_;
+  bool relu_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OpKernel>> MakeInt8Add(const KernelInit& init) { return Int8AddKernel::Create(init); }
+
+}  // namespace kiln::cpu

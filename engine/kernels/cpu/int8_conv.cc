@@ -1,0 +1,192 @@
+// kiln::Int8Conv: a 2-D convolution on uint8/int8 activations and int8
+// weights, run by oneDNN's int8 convolution (AVX-512 VNNI where present):
+// int32 accumulation, int32 bias, per-output-channel requantization to
+// uint8/int8 (or dequantization to float), optional fused Relu. Produced by
+// passes/qdq_fusion.h from QDQ Conv patterns; see int8_params.h for inputs.
+//
+// Weights are reordered into oneDNN's preferred layout once per primitive
+// layout; primitives are cached per input shape. Compute is thread-safe
+// (per-call scratchpad and layout buffers).
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <mutex>
+#include <optional>
+
+#include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_primitive_cache.h"
+#include "engine/kernels/cpu/int8_params.h"
+#include "engine/runtime/kernel_context.h"
+
+namespace kiln::cpu {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+dt QuantType(DataType t) { return t == DataType::kInt8 ? dt::s8 : dt::u8; }
+
+struct ConvPlan {
+  dnnl::convolution_forward primitive;
+  // Layout changes at the edges (Kiln's NCHW <-> oneDNN's choice), built once.
+  std::optional<dnnl::reorder> to_src, from_dst;
+  dnnl::memory::desc src, dst, src_plain, dst_plain, scratchpad;
+  std::shared_ptr<const dnnl::memory> weights;
+  Shape dst_shape;
+  double flops = 0;
+};
+
+class Int8ConvKernel : public OpKernel {
+ public:
+  static Result<std::unique_ptr<OpKernel>> Create(const KernelInit& init) {
+    const Tensor* w = init.ConstantInput(3);
+    if (w == nullptr || w->rank() != 4) {
+      return Status::InvalidArgument(init.node.Describe() + ": expects a constant 4-D int8 weight");
+    }
+    auto kernel = std::unique_ptr<Int8ConvKernel>(new Int8ConvKernel());
+    KILN_ASSIGN_OR_RETURN(kernel->params_, Int8Params::Read(init, w->dim(0)));
+    if (kernel->params_.bias) {
+      kernel->bias_desc_ = dnnl::memory::desc({kernel->params_.bias->num_elements()}, dt::s32, tag::x);
+    }
+    const ir::Node& node = init.node;
+    kernel->group_ = node.GetInt("group", 1);
+    kernel->strides_ = node.GetInts("strides", {1, 1});
+    kernel->dilations_ = node.GetInts("dilations", {1, 1});
+    kernel->pads_ = node.GetInts("pads", {0, 0, 0, 0});
+    if (kernel->group_ < 1 || w->dim(0) % kernel->group_ != 0 || kernel->strides_.size() != 2 ||
+        kernel->dilations_.size() != 2 || kernel->pads_.size() != 4) {
+      return Status::InvalidArgument(node.Describe() + ": bad group, strides, dilations or pads");
+    }
+    return std::unique_ptr<OpKernel>(std::move(kernel));
+  }
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = *params_.weight;
+    if (x.rank() != 4 || x.dim(1) != w.dim(1) * group_ || (x.dtype() != DataType::kUInt8 && x.dtype() != DataType::kInt8)) {
+      return Status::InvalidArgument(ctx.node().Describe() + ": input must be uint8/int8 [N, " +
+                                     std::to_string(w.dim(1) * group_) + ", H, W], got " +
+                                     std::string(DataTypeName(x.dtype())) + " " + ShapeToString(x.shape()));
+    }
+    KILN_ASSIGN_OR_RETURN(std::shared_ptr<const ConvPlan> plan,
+                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x); }));
+    const int threads = DnnlThreadsFor(ctx, plan->flops);
+    Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
+
+    const dnnl::memory src_plain = DnnlWrap(plan->src_plain, x.raw_data());
+    const dnnl::memory dst_plain = DnnlWrap(plan->dst_plain, y.raw_data());
+    dnnl::memory src = src_plain, dst = dst_plain, scratch;
+    KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
+      if (plan->to_src) src = dnnl::memory(plan->src, DnnlEngine());
+      if (plan->from_dst) dst = dnnl::memory(plan->dst, DnnlEngine());
+      scratch = dnnl::memory(plan->scratchpad, DnnlEngine());
+    }));
+    if (plan->to_src) {
+      KILN_RETURN_IF_ERROR(
+          DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_plain}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
+    }
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
+                                               {DNNL_ARG_WEIGHTS, *plan->weights},
+                                               {DNNL_ARG_DST, dst},
+                                               {DNNL_ARG_SCRATCHPAD, scratch}};
+    if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
+    KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Int8Conv"));
+    if (plan->from_dst) {
+      KILN_RETURN_IF_ERROR(
+          DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_plain}}, threads, "Int8Conv"));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Int8ConvKernel() = default;
+
+  Result<ConvPlan> BuildPlan(const Tensor& x) const {
+    const Tensor& w = *params_.weight;
+    const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
+    const int64_t m = w.dim(0), kh = w.dim(2), kw = w.dim(3);
+    const int64_t oh = (h + pads_[0] + pads_[2] - ((kh - 1) * dilations_[0] + 1)) / strides_[0] + 1;
+    const int64_t ow = (wd + pads_[1] + pads_[3] - ((kw - 1) * dilations_[1] + 1)) / strides_[1] + 1;
+    if (oh < 1 || ow < 1) return Status::InvalidArgument("Int8Conv: the kernel is larger than the padded input");
+    ConvPlan plan;
+    plan.dst_shape = {n, m, oh, ow};
+    plan.flops = 2.0 * static_cast<double>(n * m * oh * ow) * static_cast<double>(c / group_ * kh * kw);
+    const dt src_type = x.dtype() == DataType::kInt8 ? dt::s8 : dt::u8;
+    const dt dst_type = params_.quantized_output ? QuantType(params_.y_type) : dt::f32;
+    plan.src_plain = dnnl::memory::desc({n, c, h, wd}, src_type, tag::nchw);
+    plan.dst_plain = dnnl::memory::desc({n, m, oh, ow}, dst_type, tag::nchw);
+    const bool grouped = group_ > 1;
+    dnnl::memory::dims w_dims = grouped ? dnnl::memory::dims{group_, m / group_, c / group_, kh, kw}
+                                        : dnnl::memory::dims{m, c, kh, kw};
+    const dnnl::memory::desc w_plain(w_dims, dt::s8, grouped ? tag::goihw : tag::oihw);
+
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    attr.set_output_scales(1 << 1, params_.OutputScales());
+    if (params_.x_zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {params_.x_zero_point});
+    if (params_.quantized_output && params_.y_zero_point != 0) {
+      attr.set_zero_points(DNNL_ARG_DST, 0, {params_.y_zero_point});
+    }
+    attr.set_post_ops(params_.PostOps());
+    dnnl::memory::desc weights_desc;
+    KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
+      const dnnl::memory::desc src_any({n, c, h, wd}, src_type, tag::any);
+      const dnnl::memory::desc dst_any({n, m, oh, ow}, dst_type, tag::any);
+      const dnnl::memory::desc w_any(w_dims, dt::s8, tag::any);
+      const dnnl::memory::dims strides{strides_[0], strides_[1]};
+      const dnnl::memory::dims dilations{dilations_[0] - 1, dilations_[1] - 1};
+      const dnnl::memory::dims pad_l{pads_[0], pads_[1]}, pad_r{pads_[2], pads_[3]};
+      auto desc = params_.bias
+                      ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                        dnnl::algorithm::convolution_direct, src_any, w_any,
+                                                        bias_desc_, dst_any, strides, dilations, pad_l, pad_r)
+                      : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                        dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
+                                                        strides, dilations, pad_l, pad_r);
+      dnnl::convolution_forward::primitive_desc pd(desc, attr, DnnlEngine());
+      plan.src = pd.src_desc();
+      plan.dst = pd.dst_desc();
+      plan.scratchpad = pd.scratchpad_desc();
+      weights_desc = pd.weights_desc();
+      plan.primitive = dnnl::convolution_forward(pd);
+      if (!(plan.src == plan.src_plain)) {
+        plan.to_src = dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.src_plain, DnnlEngine(), plan.src));
+      }
+      if (!(plan.dst == plan.dst_plain)) {
+        plan.from_dst =
+            dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst, DnnlEngine(), plan.dst_plain));
+      }
+    }));
+    KILN_ASSIGN_OR_RETURN(plan.weights, PackedWeights(w_plain, weights_desc));
+    return plan;
+  }
+
+  Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& plain,
+                                                            const dnnl::memory::desc& desc) const {
+    std::lock_guard<std::mutex> lock(packed_mutex_);
+    for (const auto& [packed_desc, memory] : packed_) {
+      if (packed_desc == desc) return memory;
+    }
+    KILN_ASSIGN_OR_RETURN(dnnl::memory packed,
+                          DnnlReorderToNew(DnnlWrap(plain, params_.weight->raw_data()), desc, 1));
+    auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
+    packed_.emplace_back(desc, shared);
+    return shared;
+  }
+
+  Int8Params params_;
+  int64_t group_ = 1;
+  std::vector<int64_t> strides_, dilations_, pads_;
+  dnnl::memory::desc bias_desc_;
+  mutable DnnlPrimitiveCache<ConvPlan> plans_;
+  mutable std::mutex packed_mutex_;
+  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OpKernel>> MakeInt8Conv(const KernelInit& init) {
+  return Int8ConvKernel::Create(init);
+}
+
+}  // namespace kiln::cpu

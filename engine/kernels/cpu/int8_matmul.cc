@@ -1,0 +1,133 @@
+// kiln::Int8MatMul: x[..., K] (uint8/int8) times a constant int8 weight
+// [K, N], run by oneDNN's int8 matmul (AVX-512 VNNI where present): int32
+// accumulation and bias, per-column requantization to uint8/int8 (or
+// dequantization to float), optional fused Relu. Produced by
+// passes/qdq_fusion.h from QDQ MatMul and Gemm patterns (Gemm weights are
+// stored transposed to [K, N]); see int8_params.h for inputs.
+//
+// The weight is reordered into oneDNN's preferred layout once per layout;
+// primitives are cached per row count. Compute is thread-safe.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <mutex>
+
+#include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_primitive_cache.h"
+#include "engine/kernels/cpu/int8_params.h"
+#include "engine/runtime/kernel_context.h"
+
+namespace kiln::cpu {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+struct MatMulPlan {
+  dnnl::matmul primitive;
+  dnnl::memory::desc src, dst, scratchpad;
+  std::shared_ptr<const dnnl::memory> weights;
+  double flops = 0;
+};
+
+class Int8MatMulKernel : public OpKernel {
+ public:
+  static Result<std::unique_ptr<OpKernel>> Create(const KernelInit& init) {
+    const Tensor* w = init.ConstantInput(3);
+    if (w == nullptr || w->rank() != 2) {
+      return Status::InvalidArgument(init.node.Describe() + ": expects a constant 2-D int8 weight [K, N]");
+    }
+    auto kernel = std::unique_ptr<Int8MatMulKernel>(new Int8MatMulKernel());
+    KILN_ASSIGN_OR_RETURN(kernel->params_, Int8Params::Read(init, w->dim(1)));
+    if (kernel->params_.bias) {
+      kernel->bias_desc_ = dnnl::memory::desc({1, w->dim(1)}, dt::s32, tag::ab);
+    }
+    return std::unique_ptr<OpKernel>(std::move(kernel));
+  }
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = *params_.weight;
+    const int64_t k = w.dim(0), n = w.dim(1);
+    if (x.rank() < 1 || x.dim(x.rank() - 1) != k || (x.dtype() != DataType::kUInt8 && x.dtype() != DataType::kInt8)) {
+      return Status::InvalidArgument(ctx.node().Describe() + ": input must be uint8/int8 [..., " + std::to_string(k) +
+                                     "], got " + std::string(DataTypeName(x.dtype())) + " " +
+                                     ShapeToString(x.shape()));
+    }
+    const int64_t m = k == 0 ? 0 : x.num_elements() / k;
+    Shape y_shape = x.shape();
+    y_shape.back() = n;
+    Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, y_shape);
+    if (m == 0 || n == 0) return Status::Ok();
+    KILN_ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPlan> plan,
+                          plans_.GetOrBuild({m, x.dtype() == DataType::kInt8 ? 1 : 0},
+                                            [&] { return BuildPlan(m, x.dtype()); }));
+    const int threads = DnnlThreadsFor(ctx, plan->flops);
+    dnnl::memory scratch;
+    KILN_RETURN_IF_ERROR(DnnlCatch("Int8MatMul", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, DnnlWrap(plan->src, x.raw_data())},
+                                               {DNNL_ARG_WEIGHTS, *plan->weights},
+                                               {DNNL_ARG_DST, DnnlWrap(plan->dst, y.raw_data())},
+                                               {DNNL_ARG_SCRATCHPAD, scratch}};
+    if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
+    return DnnlExecute(plan->primitive, args, threads, "Int8MatMul");
+  }
+
+ private:
+  Int8MatMulKernel() = default;
+
+  Result<MatMulPlan> BuildPlan(int64_t m, DataType x_type) const {
+    const Tensor& w = *params_.weight;
+    const int64_t k = w.dim(0), n = w.dim(1);
+    MatMulPlan plan;
+    plan.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+    const dt src_type = x_type == DataType::kInt8 ? dt::s8 : dt::u8;
+    const dt dst_type = params_.quantized_output ? (params_.y_type == DataType::kInt8 ? dt::s8 : dt::u8) : dt::f32;
+    plan.src = dnnl::memory::desc({m, k}, src_type, tag::ab);
+    plan.dst = dnnl::memory::desc({m, n}, dst_type, tag::ab);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    attr.set_output_scales(1 << 1, params_.OutputScales());
+    if (params_.x_zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {params_.x_zero_point});
+    if (params_.quantized_output && params_.y_zero_point != 0) {
+      attr.set_zero_points(DNNL_ARG_DST, 0, {params_.y_zero_point});
+    }
+    attr.set_post_ops(params_.PostOps());
+    dnnl::memory::desc weights_desc;
+    KILN_RETURN_IF_ERROR(DnnlCatch("Int8MatMul", [&] {
+      const dnnl::memory::desc w_any({k, n}, dt::s8, tag::any);
+      auto desc = params_.bias ? dnnl::matmul::desc(plan.src, w_any, bias_desc_, plan.dst)
+                               : dnnl::matmul::desc(plan.src, w_any, plan.dst);
+      dnnl::matmul::primitive_desc pd(desc, attr, DnnlEngine());
+      plan.scratchpad = pd.scratchpad_desc();
+      weights_desc = pd.weights_desc();
+      plan.primitive = dnnl::matmul(pd);
+    }));
+    KILN_ASSIGN_OR_RETURN(plan.weights, PackedWeights(weights_desc));
+    return plan;
+  }
+
+  Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& desc) const {
+    std::lock_guard<std::mutex> lock(packed_mutex_);
+    for (const auto& [packed_desc, memory] : packed_) {
+      if (packed_desc == desc) return memory;
+    }
+    const dnnl::memory::desc plain({params_.weight->dim(0), params_.weight->dim(1)}, dt::s8, tag::ab);
+    KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(DnnlWrap(plain, params_.weight->raw_data()), desc, 1));
+    auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
+    packed_.emplace_back(desc, shared);
+    return shared;
+  }
+
+  Int8Params params_;
+  dnnl::memory::desc bias_desc_;
+  mutable DnnlPrimitiveCache<MatMulPlan> plans_;
+  mutable std::mutex packed_mutex_;
+  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OpKernel>> MakeInt8MatMul(const KernelInit& init) { return Int8MatMulKernel::Create(init); }
+
+}  // namespace kiln::cpu

@@ -1,0 +1,95 @@
+#include "engine/kernels/cpu/int8_params.h"
+
+#include <limits>
+
+namespace kiln::cpu {
+namespace {
+
+Result<const Tensor*> RequireConstant(const KernelInit& init, size_t i, const char* what) {
+  const Tensor* t = init.ConstantInput(i);
+  if (t == nullptr) return Status::InvalidArgument(init.node.Describe() + ": " + what + " must be a constant");
+  return t;
+}
+
+Result<int32_t> ZeroPoint(const KernelInit& init, size_t i, DataType* type) {
+  const Tensor* t = init.ConstantInput(i);
+  if (t == nullptr) {
+    if (i < init.node.inputs.size() && !init.node.inputs[i].empty()) {
+      return Status::InvalidArgument(init.node.Describe() + ": zero points must be constants");
+    }
+    *type = DataType::kUInt8;
+    return 0;
+  }
+  if (t->num_elements() != 1 || (t->dtype() != DataType::kUInt8 && t->dtype() != DataType::kInt8)) {
+    return Status::InvalidArgument(init.node.Describe() + ": zero points must be uint8/int8 scalars");
+  }
+  *type = t->dtype();
+  return static_cast<int32_t>(t->GetInt(0));
+}
+
+Result<float> Scale(const KernelInit& init, size_t i) {
+  KILN_ASSIGN_OR_RETURN(const Tensor* t, RequireConstant(init, i, "scales"));
+  if (t->dtype() != DataType::kFloat || t->num_elements() != 1 || !(t->data<float>()[0] > 0)) {
+    return Status::InvalidArgument(init.node.Describe() + ": scales must be positive float32 scalars");
+  }
+  return t->data<float>()[0];
+}
+
+}  // namespace
+
+Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
+  Int8Params p;
+  const ir::Node& node = init.node;
+  if (node.inputs.size() < 5) return Status::InvalidArgument(node.Describe() + ": expects at least 5 inputs");
+  KILN_ASSIGN_OR_RETURN(p.x_scale, Scale(init, 1));
+  DataType x_type = DataType::kUInt8;
+  KILN_ASSIGN_OR_RETURN(p.x_zero_point, ZeroPoint(init, 2, &x_type));
+  KILN_ASSIGN_OR_RETURN(p.weight, RequireConstant(init, 3, "the weight"));
+  if (p.weight->dtype() != DataType::kInt8) return Status::InvalidArgument(node.Describe() + ": the weight must be int8");
+  KILN_ASSIGN_OR_RETURN(const Tensor* ws, RequireConstant(init, 4, "the weight scale"));
+  if (ws->dtype() != DataType::kFloat || ws->num_elements() != channels) {
+    return Status::InvalidArgument(node.Describe() + ": the weight scale must hold one float per output channel");
+  }
+  p.weight_scales.assign(ws->data<float>(), ws->data<float>() + channels);
+  if (node.inputs.size() > 5 && !node.inputs[5].empty()) {
+    KILN_ASSIGN_OR_RETURN(p.bias, RequireConstant(init, 5, "the bias"));
+    if (p.bias->dtype() != DataType::kInt32 || p.bias->num_elements() != channels) {
+      return Status::InvalidArgument(node.Describe() + ": the bias must be int32 with one value per output channel");
+    }
+  }
+  if (node.inputs.size() > 6 && !node.inputs[6].empty()) {
+    p.quantized_output = true;
+    KILN_ASSIGN_OR_RETURN(p.y_scale, Scale(init, 6));
+    KILN_ASSIGN_OR_RETURN(p.y_zero_point, ZeroPoint(init, 7, &p.y_type));
+  }
+  const std::string activation = node.GetString("activation", "");
+  if (!activation.empty() && activation != "Relu" && activation != "Clip") {
+    return Status::Unimplemented(node.Describe() + ": activation '" + activation + "' is not supported");
+  }
+  p.relu = activation == "Relu";
+  p.clip = activation == "Clip";
+  p.clip_min = node.GetFloat("activation_min", -std::numeric_limits<float>::infinity());
+  p.clip_max = node.GetFloat("activation_max", std::numeric_limits<float>::infinity());
+  return p;
+}
+
+dnnl::post_ops Int8Params::PostOps() const {
+  dnnl::post_ops ops;
+  if (relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  if (clip) {
+    // The post-op sees x_scale*w_scale*acc (/ y_scale): clip in the same units.
+    const float unit = quantized_output ? y_scale : 1.0f;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, clip_min / unit, clip_max / unit);
+  }
+  return ops;
+}
+
+std::vector<float> Int8Params::OutputScales() const {
+  std::vector<float> scales(weight_scales.size());
+  for (size_t c = 0; c < scales.size(); ++c) {
+    scales[c] = x_scale * weight_scales[c] / (quantized_output ? y_scale : 1.0f);
+  }
+  return scales;
+}
+
+}  // namespace kiln::cpu

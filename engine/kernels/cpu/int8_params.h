@@ -1,0 +1,44 @@
+// The constant quantization parameters of Kiln's fused integer operators
+// (kiln::Int8Conv, kiln::Int8MatMul, produced by passes/qdq_fusion.h), read
+// once at session creation. Inputs, in order:
+//   0 x (uint8/int8)  1 x_scale  2 x_zero_point  3 W (int8, constant)
+//   4 W_scale [channels]  5 bias (int32, optional)  6 y_scale  7 y_zero_point
+// Without y_scale the output is float32 (dequantized). Immutable after Create.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "engine/core/status.h"
+#include "engine/runtime/op_kernel.h"
+
+namespace kiln::cpu {
+
+struct Int8Params {
+  float x_scale = 1;
+  int32_t x_zero_point = 0;
+  const Tensor* weight = nullptr;  // int8, owned by the graph
+  std::vector<float> weight_scales;
+  const Tensor* bias = nullptr;    // int32 [channels] or null
+  bool quantized_output = false;
+  float y_scale = 1;
+  int32_t y_zero_point = 0;
+  DataType y_type = DataType::kFloat;
+  bool relu = false;
+  bool clip = false;  // clamp to [clip_min, clip_max] (Clip, e.g. ReLU6)
+  float clip_min = 0, clip_max = 0;
+
+  // InvalidArgument when an input that must be constant is not, or types or
+  // sizes do not match; `channels` is the weight's output-channel count.
+  static Result<Int8Params> Read(const KernelInit& init, int64_t channels);
+
+  // Scales oneDNN applies to the int32 accumulator, one per output channel:
+  // x_scale * w_scale[c] (/ y_scale when the output is quantized).
+  std::vector<float> OutputScales() const;
+  // The fused activation as oneDNN post-ops (empty when none).
+  dnnl::post_ops PostOps() const;
+};
+
+}  // namespace kiln::cpu
