@@ -20,6 +20,7 @@ test_packages=(
   libgtest-dev libgmock-dev
   libonnx-testdata
   python3 python3-numpy python3-torch python3-torchvision python3-sklearn
+  python3-grpcio python3-protobuf  # tests/server_e2e/python_client_test.py: a second client implementation
 )
 # Node.js runs ONNX Runtime (npm's onnxruntime-node) for the comparison; any
 # node >= 18 with npm will do, so Debian's is installed only when none is there.

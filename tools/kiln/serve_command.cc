@@ -34,6 +34,7 @@ struct ServeArgs {
   int poll_secs = 15;
   std::vector<std::string> load_models;
   int http_port = 8000;
+  size_t http_max_body_bytes = size_t{64} << 20;
   int grpc_port = 8001;
   int metrics_port = 8002;
   int log_verbose = 0;
@@ -49,6 +50,7 @@ class Frontends {
   Status Start(const ServeArgs& args, server::InferenceService& service) {
     server::HttpServerOptions http_options;
     http_options.port = static_cast<uint16_t>(args.http_port);
+    http_options.max_body_bytes = args.http_max_body_bytes;
     http_options.drain_timeout = std::chrono::seconds(args.exit_timeout_secs);
     KILN_ASSIGN_OR_RETURN(http_, server::HttpServer::Create(http_options, service));
     KILN_RETURN_IF_ERROR(http_->Start().WithContext("--http-port " + std::to_string(args.http_port)));
@@ -165,6 +167,10 @@ CommandRunner RegisterServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--load-model", args->load_models, "Model to load at start in explicit mode (repeatable; * = all)");
   cmd->add_option("--http-port", args->http_port, "HTTP/REST port")->check(CLI::Range(0, 65535))->capture_default_str();
+  cmd->add_option("--http-max-body-bytes", args->http_max_body_bytes,
+                  "Largest HTTP request body accepted; larger ones get 413")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--grpc-port", args->grpc_port, "gRPC port")->check(CLI::Range(0, 65535))->capture_default_str();
   cmd->add_option("--metrics-port", args->metrics_port, "Prometheus metrics port")
       ->check(CLI::Range(0, 65535))
