@@ -1,7 +1,10 @@
 // Tensor: a typed, shaped, reference-counted view of CPU memory.
 //
 // Copying a Tensor is cheap and shares the storage (like a shared_ptr);
-// Clone() makes a deep copy. Numeric storage is 64-byte aligned. String
+// Clone() makes a deep copy. Numeric storage from Allocate is 64-byte
+// aligned; borrowed storage (Borrow: initializers pointing into the mapped
+// model file, slices of a run's memory arena) is only guaranteed to be
+// aligned to its element size, so kernels must not assume more. String
 // tensors hold std::string elements. A default-constructed Tensor is
 // "undefined" (no dtype, no storage).
 // Thread-safety: distinct Tensor objects may be used from different threads;

@@ -21,12 +21,14 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   const size_t size = static_cast<size_t>(st.st_size);
   void* data = nullptr;
   if (size > 0) {
-    data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Private and writable: tensors borrow initializers from the mapping,
+    // and a kernel or pass writing one gets its own copy of the touched
+    // pages (copy on write) instead of a crash; the file never changes.
+    data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (data == MAP_FAILED) {
       ::close(fd);
       return Status::InvalidArgument("cannot map '" + path + "': " + std::strerror(errno));
     }
-    ::madvise(data, size, MADV_SEQUENTIAL);
   }
   ::close(fd);
   return std::unique_ptr<MappedFile>(new MappedFile(data, size));

@@ -1,5 +1,7 @@
-// A read-only memory mapping of a whole file (RAII). Used to parse large
-// models straight from the page cache instead of copying them into memory.
+// A private memory mapping of a whole file (RAII). Used to parse large
+// models straight from the page cache instead of copying them into memory,
+// and to let initializer tensors borrow their data from it (model_loader).
+// Writes through data() stay private to the process (copy on write).
 #pragma once
 
 #include <cstddef>

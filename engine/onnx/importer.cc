@@ -90,14 +90,23 @@ ir::TypeInfo ImportType(const onnx::TypeProto& proto) {
   return t;
 }
 
-Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& base_dir) {
+Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& base_dir,
+                              const InitializerPayloads* payloads) {
   ir::Graph g;
   g.name = proto.name();
   for (const auto& vi : proto.input()) g.inputs.push_back({vi.name(), ImportType(vi.type())});
   for (const auto& vi : proto.output()) g.outputs.push_back({vi.name(), ImportType(vi.type())});
   for (const auto& vi : proto.value_info()) g.value_types[vi.name()] = ImportType(vi.type());
-  for (const auto& tp : proto.initializer()) {
-    KILN_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(tp, base_dir));
+  if (payloads != nullptr && payloads->ranges.size() != static_cast<size_t>(proto.initializer_size())) {
+    return Status::Internal("initializer payloads do not match the graph's initializers");
+  }
+  for (int i = 0; i < proto.initializer_size(); ++i) {
+    const onnx::TensorProto& tp = proto.initializer(i);
+    const InitializerPayloads::Range* range = payloads ? &payloads->ranges[static_cast<size_t>(i)] : nullptr;
+    KILN_ASSIGN_OR_RETURN(Tensor t, range != nullptr && range->length != InitializerPayloads::kNotStripped
+                                        ? TensorFromPayload(tp, payloads->base + range->offset, range->length,
+                                                            payloads->owner)
+                                        : TensorFromProto(tp, base_dir));
     if (!g.initializers.count(tp.name())) g.initializer_order.push_back(tp.name());
     g.initializers[tp.name()] = std::move(t);
   }
@@ -122,7 +131,8 @@ Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& 
   return g;
 }
 
-Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& base_dir) {
+Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& base_dir,
+                              const InitializerPayloads* payloads) {
   ir::Model m;
   m.ir_version = proto.ir_version();
   m.producer_name = proto.producer_name();
@@ -132,7 +142,7 @@ Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& 
   for (const auto& kv : proto.metadata_props()) m.metadata[kv.key()] = kv.value();
   for (const auto& op : proto.opset_import()) m.opset_imports[ir::NormalizeDomain(op.domain())] = op.version();
   if (proto.ir_version() < 3 && m.opset_imports.empty()) m.opset_imports[""] = 1;  // IR v1/v2 predate opset_import
-  KILN_ASSIGN_OR_RETURN(m.graph, ImportGraph(proto.graph(), base_dir));
+  KILN_ASSIGN_OR_RETURN(m.graph, ImportGraph(proto.graph(), base_dir, payloads));
   return m;
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine/core/status.h"
 #include "engine/ir/graph.h"
+#include "engine/onnx/initializer_payloads.h"
 
 namespace onnx {
 class ModelProto;
@@ -17,8 +18,12 @@ class TypeProto;
 namespace kiln::onnx_import {
 
 // `base_dir` is the model file's folder, where external data files live.
-Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& base_dir);
-Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& base_dir);
+// `payloads` (may be null): where the main graph's initializers whose
+// raw_data was stripped from `proto` find it (initializer_payloads.h).
+Result<ir::Model> ImportModel(const onnx::ModelProto& proto, const std::string& base_dir,
+                              const InitializerPayloads* payloads = nullptr);
+Result<ir::Graph> ImportGraph(const onnx::GraphProto& proto, const std::string& base_dir,
+                              const InitializerPayloads* payloads = nullptr);
 ir::TypeInfo ImportType(const onnx::TypeProto& proto);
 
 }  // namespace kiln::onnx_import

@@ -9,6 +9,7 @@
 #include "engine/io/mapped_file.h"
 #include "engine/ir/verifier.h"
 #include "engine/onnx/importer.h"
+#include "engine/onnx/initializer_payloads.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
@@ -95,6 +96,23 @@ void InferShapes(onnx::ModelProto& proto) {
   }
 }
 
+// Initializers at least this large are borrowed from the mapped file
+// instead of being parsed; smaller ones (shape inputs that ONNX shape
+// inference reads) stay in the parsed message.
+constexpr size_t kBorrowedInitializerBytes = 16 * 1024;
+
+Result<ir::Model> LoadModel(const char* data, size_t size, const std::string& base_dir, const LoadOptions& options,
+                            const InitializerPayloads* payloads) {
+  onnx::ModelProto proto;
+  KILN_RETURN_IF_ERROR(ParseModel(data, size, &proto));
+  KILN_RETURN_IF_ERROR(CheckOpsets(proto));
+  if (options.run_checker) KILN_RETURN_IF_ERROR(RunChecker(proto, base_dir));
+  if (options.infer_shapes) InferShapes(proto);
+  KILN_ASSIGN_OR_RETURN(ir::Model model, ImportModel(proto, base_dir, payloads));
+  KILN_RETURN_IF_ERROR(ir::VerifyGraph(model.graph));
+  return model;
+}
+
 }  // namespace
 
 Result<ir::Model> LoadModelBytes(const std::string& bytes, const std::string& base_dir, const LoadOptions& options) {
@@ -103,23 +121,27 @@ Result<ir::Model> LoadModelBytes(const std::string& bytes, const std::string& ba
 
 Result<ir::Model> LoadModelBytes(const char* data, size_t size, const std::string& base_dir,
                                  const LoadOptions& options) {
-  onnx::ModelProto proto;
-  KILN_RETURN_IF_ERROR(ParseModel(data, size, &proto));
-  KILN_RETURN_IF_ERROR(CheckOpsets(proto));
-  if (options.run_checker) KILN_RETURN_IF_ERROR(RunChecker(proto, base_dir));
-  if (options.infer_shapes) InferShapes(proto);
-  KILN_ASSIGN_OR_RETURN(ir::Model model, ImportModel(proto, base_dir));
-  KILN_RETURN_IF_ERROR(ir::VerifyGraph(model.graph));
-  return model;
+  return LoadModel(data, size, base_dir, options, nullptr);
 }
 
 Result<ir::Model> LoadModelFile(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return Status::NotFound("model file '" + path + "' does not exist");
   if (fs::is_directory(path, ec)) return Status::InvalidArgument("'" + path + "' is a folder, not a model file");
-  auto file = io::MappedFile::Open(path);
-  if (!file.ok()) return file.status();
-  auto model = LoadModelBytes((*file)->data(), (*file)->size(), fs::path(path).parent_path().string(), options);
+  auto opened = io::MappedFile::Open(path);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<io::MappedFile> file = std::move(opened).value();
+  const std::string base_dir = fs::path(path).parent_path().string();
+  // Large weights stay in the mapping: the tensors borrow it, and the
+  // mapping lives as long as any of them.
+  Result<ir::Model> model = Status::Internal("not loaded");
+  if (auto stripped = StripInitializerPayloads(file->data(), file->size(), kBorrowedInitializerBytes)) {
+    stripped->payloads.base = file->data();
+    stripped->payloads.owner = file;
+    model = LoadModel(stripped->skeleton.data(), stripped->skeleton.size(), base_dir, options, &stripped->payloads);
+  } else {
+    model = LoadModel(file->data(), file->size(), base_dir, options, nullptr);
+  }
   if (!model.ok()) return model.status().WithContext("'" + path + "'");
   return model;
 }

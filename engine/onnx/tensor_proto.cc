@@ -1,5 +1,8 @@
 #include "engine/onnx/tensor_proto.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -66,25 +69,94 @@ void CopyTypedField(const Field& field, Tensor& t) {
   for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = static_cast<T>(field.Get(static_cast<int>(i)));
 }
 
-}  // namespace
+std::string LabelOf(const onnx::TensorProto& proto) {
+  return proto.name().empty() ? std::string("tensor") : "tensor '" + proto.name() + "'";
+}
 
-Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir) {
-  const std::string label = proto.name().empty() ? std::string("tensor") : "tensor '" + proto.name() + "'";
+// The tensor's element type and shape, validated.
+Status DecodeHeader(const onnx::TensorProto& proto, DataType* dt, Shape* shape, int64_t* count) {
+  const std::string label = LabelOf(proto);
   if (!IsKnownDataType(proto.data_type())) {
     return Status::InvalidArgument(label + " has unknown data type " + std::to_string(proto.data_type()));
   }
-  DataType dt = static_cast<DataType>(proto.data_type());
-  if (dt == DataType::kComplex64 || dt == DataType::kComplex128) {
-    return Status::Unimplemented(label + " has data type " + std::string(DataTypeName(dt)) +
+  *dt = static_cast<DataType>(proto.data_type());
+  if (*dt == DataType::kComplex64 || *dt == DataType::kComplex128) {
+    return Status::Unimplemented(label + " has data type " + std::string(DataTypeName(*dt)) +
                                  ", which Kiln does not support");
   }
-  Shape shape;
   int64_t n = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0) return Status::InvalidArgument(label + " has a negative dimension");
     if (__builtin_mul_overflow(n, d, &n)) return Status::InvalidArgument(label + " has an overflowing element count");
-    shape.push_back(d);
+    shape->push_back(d);
   }
+  *count = n;
+  return Status::Ok();
+}
+
+// Storage owner for a tensor borrowing [data, data + length) of a mapped
+// file: keeps the mapping alive, and when the tensor is dropped (a graph
+// pass replaced it, say) returns the pages lying wholly inside its range to
+// the kernel, so that weights no longer used stop counting as resident.
+// Drops the resident pages lying wholly inside [data, data + length) of a
+// private file mapping; they are read again from the file if touched.
+void ReleasePages(const void* data, size_t length) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + length) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+// Storage owner for a tensor borrowing [data, data + length) of a mapped
+// file: keeps the mapping alive, and when the tensor is dropped (a graph
+// pass replaced it, say) releases its pages, so that weights no longer used
+// stop counting as resident.
+std::shared_ptr<void> BorrowedRangeOwner(const char* data, size_t length, std::shared_ptr<void> mapping) {
+  return std::shared_ptr<void>(const_cast<char*>(data),
+                               [mapping = std::move(mapping), length](void* p) { ReleasePages(p, length); });
+}
+
+}  // namespace
+
+Result<Tensor> TensorFromPayload(const onnx::TensorProto& proto, const char* data, size_t length,
+                                 const std::shared_ptr<void>& owner) {
+  DataType dt = DataType::kUndefined;
+  Shape shape;
+  int64_t n = 0;
+  KILN_RETURN_IF_ERROR(DecodeHeader(proto, &dt, &shape, &n));
+  const size_t elem = DataTypeSize(dt);
+  if (dt == DataType::kString || elem == 0) {
+    return Status::InvalidArgument(LabelOf(proto) + " of type " + std::string(DataTypeName(dt)) +
+                                   " cannot hold raw_data");
+  }
+  if (length % elem != 0 || length / elem != static_cast<size_t>(n)) {
+    return Status::InvalidArgument(LabelOf(proto) + " holds " + std::to_string(length) + " bytes, but shape " +
+                                   ShapeToString(shape) + " of " + std::string(DataTypeName(dt)) + " needs " +
+                                   std::to_string(static_cast<size_t>(n) * elem));
+  }
+  if (dt != DataType::kBool && reinterpret_cast<uintptr_t>(data) % elem == 0) {
+    return Tensor::Borrow(dt, std::move(shape), const_cast<char*>(data), BorrowedRangeOwner(data, length, owner));
+  }
+  // Misaligned (protobuf does not align payloads): kernels and compilers
+  // assume element-aligned data, so copy, and release the mapped pages the
+  // copy came from so that the weights are resident once, not twice.
+  Tensor t = Tensor::Allocate(dt, std::move(shape));
+  if (dt == DataType::kBool) {
+    for (int64_t i = 0; i < n; ++i) t.data<bool>()[i] = data[i] != 0;
+  } else if (n > 0) {
+    std::memcpy(t.raw_data(), data, length);
+  }
+  ReleasePages(data, length);
+  return t;
+}
+
+Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir) {
+  const std::string label = LabelOf(proto);
+  DataType dt = DataType::kUndefined;
+  Shape shape;
+  int64_t n = 0;
+  KILN_RETURN_IF_ERROR(DecodeHeader(proto, &dt, &shape, &n));
   // Storage is allocated only once the data is known to match the shape, so
   // a huge declared shape cannot trigger a huge allocation.
 

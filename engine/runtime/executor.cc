@@ -3,6 +3,7 @@
 #include <new>
 
 #include "engine/runtime/kernel_context.h"
+#include "engine/runtime/output_allocator.h"
 
 namespace kiln {
 
@@ -13,8 +14,8 @@ const Value* Frame::Lookup(const std::string& name) const {
 }
 
 Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent,
-                                       ThreadPool* thread_pool) {
-  Frame frame(plan, parent, thread_pool);
+                                       ThreadPool* thread_pool, OutputAllocator* allocator) {
+  Frame frame(plan, parent, thread_pool, allocator);
   for (const auto& [s, tensor] : plan.constants()) frame.slot(s) = Value(tensor);
   for (const auto& [s, name] : plan.outer_reads()) {
     const Value* v = parent ? parent->Lookup(name) : nullptr;
@@ -26,8 +27,10 @@ Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value>
     bool keeps_default = inputs[i].is_none() && !frame.slot(input_slots[i]).is_none();
     if (!keeps_default) frame.slot(input_slots[i]) = std::move(inputs[i]);
   }
-  for (const auto& step : plan.steps()) {
-    KernelContext ctx(frame, step, step.opset);
+  const auto& steps = plan.steps();
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const GraphPlan::Step& step = steps[k];
+    KernelContext ctx(frame, step, k);
     Status status;
     try {
       status = step.kernel->Compute(ctx);
@@ -37,11 +40,13 @@ Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value>
       status = Status::Internal(std::string("unexpected error: ") + e.what());
     }
     if (!status.ok()) return status.WithContext("node " + step.node->Describe());
+    if (frame.allocator() != nullptr) frame.allocator()->AfterStep(k, frame);
     for (int s : step.release) frame.slot(s) = Value();
   }
   std::vector<Value> outputs;
   outputs.reserve(plan.output_slots().size());
   for (int s : plan.output_slots()) outputs.push_back(frame.slot(s));
+  if (frame.allocator() != nullptr) frame.allocator()->BeforeReturn(outputs);
   return outputs;
 }
 

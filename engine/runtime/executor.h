@@ -10,15 +10,19 @@
 
 namespace kiln {
 
+class OutputAllocator;
 class ThreadPool;
 
 class Frame {
  public:
   // A subgraph's frame inherits its parent's thread pool.
-  Frame(const GraphPlan& plan, const Frame* parent, ThreadPool* thread_pool)
+  // `allocator` (may be null: fresh allocations) serves this frame's
+  // kernels only; subgraph frames allocate freshly.
+  Frame(const GraphPlan& plan, const Frame* parent, ThreadPool* thread_pool, OutputAllocator* allocator = nullptr)
       : plan_(plan),
         parent_(parent),
         thread_pool_(parent != nullptr ? parent->thread_pool() : thread_pool),
+        allocator_(parent != nullptr ? nullptr : allocator),
         slots_(static_cast<size_t>(plan.num_slots())) {}
 
   const GraphPlan& plan() const { return plan_; }
@@ -28,19 +32,23 @@ class Frame {
   const Value* Lookup(const std::string& name) const;
   // The pool kernels may use for intra-op parallelism; null: single-threaded.
   ThreadPool* thread_pool() const { return thread_pool_; }
+  // Where kernel outputs of this frame get their storage; null: fresh allocations.
+  OutputAllocator* allocator() const { return allocator_; }
 
  private:
   const GraphPlan& plan_;
   const Frame* parent_;
   ThreadPool* thread_pool_;
+  OutputAllocator* allocator_;
   std::vector<Value> slots_;
 };
 
 // Runs `plan` on `inputs` (one per graph input, in order; a none Value for
 // an input that keeps its initializer default) and returns the graph outputs.
 // Kernels get `thread_pool` (may be null) unless `parent` is given, whose
-// pool a subgraph uses.
+// pool a subgraph uses. `allocator` (may be null) places the outputs of a
+// top-level run (see output_allocator.h); it is ignored when `parent` is given.
 Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent,
-                                       ThreadPool* thread_pool = nullptr);
+                                       ThreadPool* thread_pool = nullptr, OutputAllocator* allocator = nullptr);
 
 }  // namespace kiln

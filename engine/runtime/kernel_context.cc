@@ -1,6 +1,7 @@
 #include "engine/runtime/kernel_context.h"
 
 #include "engine/runtime/executor.h"
+#include "engine/runtime/output_allocator.h"
 
 namespace kiln {
 
@@ -49,7 +50,12 @@ Tensor& KernelContext::AllocateOutput(int i, DataType dtype, Shape shape) {
     return discarded_.back();
   }
   Value& slot = frame_.slot(step_.outputs[static_cast<size_t>(i)]);
-  slot = Value(Tensor::Allocate(dtype, std::move(shape)));
+  OutputAllocator* allocator = frame_.allocator();
+  if (allocator != nullptr && step_index_ != kUnknownStep) {
+    slot = Value(allocator->AllocateOutput(step_index_, i, dtype, std::move(shape)));
+  } else {
+    slot = Value(Tensor::Allocate(dtype, std::move(shape)));
+  }
   return slot.tensor();
 }
 

@@ -19,6 +19,10 @@ class KernelContext {
  public:
   KernelContext(Frame& frame, const GraphPlan::Step& step, int64_t opset)
       : frame_(frame), step_(step), opset_(opset) {}
+  // `step_index`: the step's index in the frame's GraphPlan::steps(), which
+  // lets the frame's OutputAllocator place outputs from a memory plan.
+  KernelContext(Frame& frame, const GraphPlan::Step& step, size_t step_index)
+      : frame_(frame), step_(step), opset_(step.opset), step_index_(step_index) {}
 
   const ir::Node& node() const { return *step_.node; }
   int64_t opset() const { return opset_; }
@@ -36,7 +40,11 @@ class KernelContext {
   int num_outputs() const { return static_cast<int>(step_.outputs.size()); }
   // False when the model leaves output i unnamed (nobody reads it).
   bool wants_output(int i) const { return i < num_outputs() && step_.outputs[static_cast<size_t>(i)] >= 0; }
-  // Allocates output i (uninitialised numeric storage) and returns it.
+  // Allocates output i (uninitialised numeric storage) and returns it. The
+  // storage may be a slice of the run's memory arena and may even be the
+  // storage of an input whose last reader is this node, when the kernel is
+  // declared in-place capable (OpKernel::InPlaceInput, planner/in_place_ops).
+  // Kernels must not keep the tensor beyond Compute except through outputs.
   Tensor& AllocateOutput(int i, DataType dtype, Shape shape);
   void SetOutput(int i, Value value);
 
@@ -53,6 +61,8 @@ class KernelContext {
   Frame& frame_;
   const GraphPlan::Step& step_;
   int64_t opset_;
+  size_t step_index_ = kUnknownStep;  // index in the plan's steps; kUnknownStep: allocate freshly
+  static constexpr size_t kUnknownStep = static_cast<size_t>(-1);
   std::deque<Tensor> discarded_;  // outputs the model does not use (stable addresses)
 };
 

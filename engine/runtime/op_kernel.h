@@ -22,6 +22,13 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual Status Compute(KernelContext& ctx) const = 0;
+  // The input whose storage output 0 may reuse ("run in place"), or -1.
+  // Declare it only when Compute reads element j of that input solely
+  // before writing element j of output 0 (elementwise kernels). The memory
+  // planner reuses the storage only when the input has output 0's dtype and
+  // shape and no later node reads it. Kernels of the operators listed in
+  // planner/in_place_ops.cc are treated as declaring it already.
+  virtual int InPlaceInput() const { return -1; }
 };
 
 // What a kernel factory sees of its node at session creation.

@@ -31,7 +31,7 @@ Result<std::unique_ptr<Session>> Session::Create(ir::Model model, const SessionO
   }
   KILN_RETURN_IF_ERROR(passes::OptimizeModel(*owned, options.optimize).status());
   KILN_ASSIGN_OR_RETURN(auto plan, GraphPlan::Compile(owned->graph, owned->opset_imports, KernelRegistry::Cpu()));
-  return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan), threads));
+  return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan), threads, options));
 }
 
 std::vector<const ir::ValueInfo*> Session::inputs() const {
@@ -83,7 +83,7 @@ Status Session::CheckFeed(const ir::ValueInfo& input, const Value& value) const 
   }
 }
 
-Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feeds) const {
+Result<std::vector<Value>> Session::GatherInputs(const std::map<std::string, Value>& feeds) const {
   const ir::Graph& graph = model_->graph;
   for (const auto& kv : feeds) {
     bool known = false;
@@ -111,7 +111,20 @@ Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feed
     KILN_RETURN_IF_ERROR(CheckFeed(vi, it->second));
     inputs.push_back(it->second);
   }
+  return inputs;
+}
+
+Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feeds) const {
+  KILN_ASSIGN_OR_RETURN(std::vector<Value> inputs, GatherInputs(feeds));
+  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool_.get());
   return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool_.get());
+}
+
+Result<planner::MemoryPlan::Stats> Session::PlanMemory(const std::map<std::string, Value>& feeds) const {
+  if (memory_planner_ == nullptr) return Status::FailedPrecondition("memory planning is off for this session");
+  KILN_ASSIGN_OR_RETURN(std::vector<Value> inputs, GatherInputs(feeds));
+  KILN_ASSIGN_OR_RETURN(auto plan, memory_planner_->PlanFor(std::move(inputs), thread_pool_.get()));
+  return plan->stats();
 }
 
 }  // namespace kiln

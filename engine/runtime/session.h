@@ -4,6 +4,7 @@
 // Run() is thread-safe: one Session serves concurrent callers.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "engine/ir/graph.h"
 #include "engine/onnx/model_loader.h"
 #include "engine/passes/pass_manager.h"
+#include "engine/planner/memory_planner.h"
 #include "engine/runtime/graph_plan.h"
 #include "engine/runtime/thread_pool.h"
 
@@ -35,6 +37,11 @@ struct SessionOptions {
   int threads = 0;
   // kBFloat16: Unimplemented on CPUs without AVX-512 BF16.
   Precision precision = Precision::kFloat32;
+  // Plan intermediate memory per input shape (planner/memory_planner.h):
+  // tensors share one arena by lifetime instead of being allocated one by one.
+  bool plan_memory = true;
+  // Input-shape signatures whose plans are kept (least recently used dropped).
+  int max_memory_plans = 16;
 };
 
 class Session {
@@ -58,17 +65,29 @@ class Session {
   // mistyped input.
   Result<std::vector<Value>> Run(const std::map<std::string, Value>& feeds) const;
 
+  // The memory plan for the shapes of `feeds` (validated as by Run), running
+  // the model once to record it unless that shape was planned already.
+  // FailedPrecondition when the session was created with plan_memory off.
+  Result<planner::MemoryPlan::Stats> PlanMemory(const std::map<std::string, Value>& feeds) const;
+
  private:
-  Session(std::unique_ptr<ir::Model> model, std::shared_ptr<const GraphPlan> plan, int threads)
+  Session(std::unique_ptr<ir::Model> model, std::shared_ptr<const GraphPlan> plan, int threads,
+          const SessionOptions& options)
       : model_(std::move(model)),
         plan_(std::move(plan)),
-        thread_pool_(threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr) {}
+        thread_pool_(threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr),
+        memory_planner_(options.plan_memory ? std::make_unique<planner::MemoryPlanner>(
+                                                  *plan_, static_cast<size_t>(std::max(options.max_memory_plans, 1)))
+                                            : nullptr) {}
 
   Status CheckFeed(const ir::ValueInfo& input, const Value& value) const;
+  // The graph inputs in order, from `feeds` (checked) and defaults.
+  Result<std::vector<Value>> GatherInputs(const std::map<std::string, Value>& feeds) const;
 
   std::unique_ptr<ir::Model> model_;          // owns the graph that plan_ points into
   std::shared_ptr<const GraphPlan> plan_;
   std::unique_ptr<ThreadPool> thread_pool_;  // null when single-threaded; shared by concurrent runs
+  std::unique_ptr<planner::MemoryPlanner> memory_planner_;  // null when plan_memory is off; thread-safe
 };
 
 }  // namespace kiln

@@ -68,26 +68,30 @@ std::string RunTest(const fs::path& dir, const RangeCheck* range) {
     if (std::string why = testing::ReadTestInputs(set, inputs, values); !why.empty()) return why;
     std::map<std::string, Value> feeds;
     for (size_t i = 0; i < values.size(); ++i) feeds[inputs[i]->name] = std::move(values[i]);
-    auto outputs = (*session)->Run(feeds);
-    if (!outputs.ok()) return "run: " + outputs.status().ToString();
-    auto output_files = testing::NumberedEntries(set, "output_");
-    if (output_files.size() != outputs->size()) {
-      return "expected " + std::to_string(output_files.size()) + " outputs, got " + std::to_string(outputs->size());
-    }
-    for (size_t i = 0; i < output_files.size(); ++i) {
-      auto expected = onnx_import::ParseValue(testing::ReadFileOrEmpty(output_files[i]), graph.outputs[i].type);
-      if (!expected.ok()) return "expected output " + std::to_string(i) + ": " + expected.status().ToString();
-      std::string diff;
-      const Value& actual = (*outputs)[i];
-      if (range && expected->is_tensor() && actual.is_tensor()) {
-        const Tensor& a = actual.tensor();
-        const Tensor& e = expected->tensor();
-        if (a.dtype() != e.dtype() || a.shape() != e.shape()) diff = testing::CompareTensors(a, e);
-        else diff = testing::CheckRange(a, range->lo, range->hi);
-      } else {
-        diff = testing::CompareValues(actual, *expected);
+    // Twice: the first run of a shape records the memory plan, the second
+    // runs with it (planned arena, in-place outputs); both must match.
+    for (int pass = 0; pass < 2; ++pass) {
+      auto outputs = (*session)->Run(feeds);
+      if (!outputs.ok()) return std::string(pass ? "planned run: " : "run: ") + outputs.status().ToString();
+      auto output_files = testing::NumberedEntries(set, "output_");
+      if (output_files.size() != outputs->size()) {
+        return "expected " + std::to_string(output_files.size()) + " outputs, got " + std::to_string(outputs->size());
       }
-      if (!diff.empty()) return set.filename().string() + " output " + std::to_string(i) + " ('" + graph.outputs[i].name + "'): " + diff;
+      for (size_t i = 0; i < output_files.size(); ++i) {
+        auto expected = onnx_import::ParseValue(testing::ReadFileOrEmpty(output_files[i]), graph.outputs[i].type);
+        if (!expected.ok()) return "expected output " + std::to_string(i) + ": " + expected.status().ToString();
+        std::string diff;
+        const Value& actual = (*outputs)[i];
+        if (range && expected->is_tensor() && actual.is_tensor()) {
+          const Tensor& a = actual.tensor();
+          const Tensor& e = expected->tensor();
+          if (a.dtype() != e.dtype() || a.shape() != e.shape()) diff = testing::CompareTensors(a, e);
+          else diff = testing::CheckRange(a, range->lo, range->hi);
+        } else {
+          diff = testing::CompareValues(actual, *expected);
+        }
+        if (!diff.empty()) return std::string(pass ? "planned run: " : "") + set.filename().string() + " output " + std::to_string(i) + " ('" + graph.outputs[i].name + "'): " + diff;
+      }
     }
   }
   return "";

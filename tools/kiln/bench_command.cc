@@ -35,6 +35,7 @@ struct BenchArgs {
   bool json = false;
   int threads = 0;  // 0: every available core
   std::string precision = "fp32";
+  bool no_memory_plan = false;  // allocate every tensor freshly (for comparisons)
 };
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -109,6 +110,7 @@ int Bench(const BenchArgs& args) {
   SessionOptions options = args.session;
   options.threads = args.threads;
   options.precision = ToPrecision(args.precision);
+  options.plan_memory = !args.no_memory_plan;
   auto session = Session::Create(args.model, options);
   const double load_ms = Millis(Clock::now() - load_start);
   if (progress) std::cerr << "\r\033[K";
@@ -189,6 +191,8 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "Unmeasured runs first")->capture_default_str();
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy: use this input instead of generated data");
   cmd->add_option("--dim", args->dims, "SYMBOL=VALUE: size of a named dynamic dimension (e.g. sequence=128)");
+  cmd->add_flag("--no-memory-plan", args->no_memory_plan,
+                "Allocate every intermediate tensor freshly instead of from the planned arena");
   cmd->add_option("--threads", args->threads, "Threads per inference (0: every core available to the process)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

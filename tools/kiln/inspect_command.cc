@@ -12,6 +12,7 @@
 #include "engine/kernels/cpu/registry.h"
 #include "engine/onnx/model_loader.h"
 #include "engine/passes/pass_manager.h"
+#include "engine/runtime/session.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln::tools {
@@ -44,6 +45,50 @@ std::string HumanBytes(double bytes) {
   while (bytes >= 1024 && u < 3) { bytes /= 1024; ++u; }
   std::ostringstream os;
   os << std::fixed << std::setprecision(u ? 1 : 0) << bytes << " " << units[u];
+  return os.str();
+}
+
+// Zero-filled inputs of the model's static shapes, with every dynamic
+// dimension set to 1. Sets *dynamic when some dimension was not fixed.
+Result<std::map<std::string, Value>> PlanningInputs(const Session& session, bool* dynamic) {
+  std::map<std::string, Value> feeds;
+  for (const ir::ValueInfo* vi : session.model().graph.RuntimeInputs()) {
+    if (vi->type.kind != ir::TypeInfo::Kind::kTensor || vi->type.elem_type == DataType::kUndefined) {
+      return Status::Unimplemented("input '" + vi->name + "' is not a tensor of a known type");
+    }
+    Shape shape;
+    if (!vi->type.shape) {
+      *dynamic = true;
+    } else {
+      for (const auto& d : *vi->type.shape) {
+        shape.push_back(d.is_fixed() ? d.value : 1);
+        *dynamic = *dynamic || !d.is_fixed();
+      }
+    }
+    feeds[vi->name] = Tensor::Allocate(vi->type.elem_type, shape, /*zeroed=*/true);
+  }
+  return feeds;
+}
+
+// "planned memory: ..." for the model's static shapes (or batch 1), or why not.
+std::string PlannedMemoryLine(const InspectArgs& args) {
+  SessionOptions options;
+  options.optimize = args.passes;
+  options.threads = 1;
+  auto session = Session::Create(args.model, options);
+  if (!session.ok()) return "not planned (" + session.status().message() + ")";
+  bool dynamic = false;
+  auto feeds = PlanningInputs(**session, &dynamic);
+  if (!feeds.ok()) return "not planned (" + feeds.status().message() + ")";
+  auto stats = (*session)->PlanMemory(*feeds);
+  if (!stats.ok()) return "not planned (a run with zero-filled inputs failed: " + stats.status().message() + ")";
+  std::ostringstream os;
+  os << HumanBytes(static_cast<double>(stats->arena_bytes)) << " peak for intermediate tensors ("
+     << HumanBytes(static_cast<double>(stats->unshared_bytes)) << " without sharing; " << stats->planned_tensors
+     << " tensors, " << stats->in_place_tensors << " in place; graph outputs "
+     << HumanBytes(static_cast<double>(stats->fresh_bytes)) << " allocated separately)\n            "
+     << (dynamic ? "for batch 1: the model has dynamic dimensions, each set to 1"
+                 : "for the model's static input shapes");
   return os.str();
 }
 
@@ -102,6 +147,7 @@ int Inspect(const InspectArgs& args) {
   std::cout << "\nonnx checker: " << (checked.ok() ? std::string("ok") : checked.message()) << "\n";
   if (unsupported.empty()) {
     std::cout << "\nsupported: yes, Kiln implements every operator in this model\n";
+    if (checked.ok()) std::cout << "\nplanned memory: " << PlannedMemoryLine(args) << "\n";
   } else {
     std::cout << "\nunsupported operators:\n";
     for (const auto& u : unsupported) std::cout << "  " << u << "\n";
