@@ -6,12 +6,14 @@
 #
 #   bench/compare_ort.sh [--quick] [--models a,b] [--batches 1,8] [--threads 1,2]
 #                        [--rounds N] [--ort-dir DIR] [--models-dir DIR] [--out-dir DIR]
+#                        [--kiln PATH] [--ort-no-spin]
 #
 # Needs build/kiln (scripts/build.sh), node >= 18 with npm, and for exporting
 # missing models Debian's python3-torch/torchvision/numpy
 # (scripts/install-deps.sh --bench installs all Debian packages it uses).
-# Writes OUT_DIR/raw.jsonl (one line per run), OUT_DIR/results.csv and
-# OUT_DIR/results.json (medians); bench/plot.py draws the latter.
+# Writes OUT_DIR/raw.jsonl (one line per run), OUT_DIR/machine.txt (date,
+# commit, CPU, load average), OUT_DIR/results.csv, results.json and results.md
+# (medians); bench/plot.py draws results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,7 @@ batches=1,8
 threads=1,2
 rounds=3
 quick=0
+ort_extra=()  # --ort-no-spin: ORT's idle pool threads sleep instead of spinning
 ort_dir=build/ort
 models_dir=build/models
 out_dir=build/bench
@@ -36,6 +39,8 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --ort-dir) ort_dir=$2; shift ;;
+    --kiln) kiln=$2; shift ;;
+    --ort-no-spin) ort_extra+=(--no-spin) ;;
     --models-dir) models_dir=$2; shift ;;
     --out-dir) out_dir=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -93,13 +98,14 @@ if "$kiln" bench --help 2>/dev/null | grep -q -- '--threads'; then kiln_threads=
 dims_for() { case "$1" in bert*) echo "sequence=128" ;; *) echo "" ;; esac; }
 iterations_for() {  # model batch -> "iterations warmup"
   local it wu
+  # Prefix patterns, so that variants (resnet50_int8, ...) get their model's counts.
   case "$1:$2" in
-    mlp:*) it=300; wu=30 ;;
-    bert_mini:1|mobilenet_v2:1) it=40; wu=5 ;;
-    bert_mini:*|mobilenet_v2:*) it=12; wu=2 ;;
-    resnet50:1|bert_base:1) it=12; wu=2 ;;
-    resnet50:*) it=5; wu=1 ;;
-    bert_base:*) it=4; wu=1 ;;
+    mlp*:*) it=300; wu=30 ;;
+    bert_mini*:1|mobilenet_v2*:1) it=40; wu=5 ;;
+    bert_mini*:*|mobilenet_v2*:*) it=12; wu=2 ;;
+    resnet50*:1|bert_base*:1) it=12; wu=2 ;;
+    resnet50*:*) it=5; wu=1 ;;
+    bert_base*:*) it=4; wu=1 ;;
     *:1) it=30; wu=3 ;;
     *) it=10; wu=2 ;;
   esac
@@ -110,6 +116,13 @@ iterations_for() {  # model batch -> "iterations warmup"
 mkdir -p "$out_dir/inputs"
 raw="$out_dir/raw.jsonl"
 : >"$raw"
+machine="$out_dir/machine.txt"
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "kiln: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- engine server tools 2>/dev/null || echo ' (modified)')"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores available"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$machine"
 
 # Kiln's generated integer inputs are zeros; give it the all-ones attention
 # mask ORT gets (as .npy files), so both engines see the same data.
@@ -156,7 +169,7 @@ ort_run() {  # model batch threads iterations warmup
   local dim_args=() dims
   dims=$(dims_for "$1"); [ -n "$dims" ] && dim_args=(--dim "$dims")
   node bench/ort_bench.js "$models_dir/$1/model.onnx" --ort "$ort_module" \
-    --batch "$2" --threads "$3" --iterations "$4" --warmup "$5" "${dim_args[@]}"
+    --batch "$2" --threads "$3" --iterations "$4" --warmup "$5" "${dim_args[@]}" "${ort_extra[@]}"
 }
 
 configs=()
@@ -181,5 +194,7 @@ for (( r = 1; r <= rounds; ++r )); do
   done
 done
 say ""
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$machine"
 
+cat "$machine"
 "$python" bench/summarize.py "$raw" --out-dir "$out_dir"

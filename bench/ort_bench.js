@@ -4,6 +4,10 @@
 //
 //   node bench/ort_bench.js MODEL.onnx --ort DIR/node_modules/onnxruntime-node
 //        [--batch B] [--threads T] [--iterations K] [--warmup W] [--dim NAME=VALUE ...]
+//        [--no-spin]
+//
+// --no-spin sets session.intra_op.allow_spinning = 0: ORT's idle pool threads
+// then sleep instead of spinning (ORT's default is to spin), as Kiln's do.
 //
 // Inputs follow `kiln bench`: the first dynamic dimension is the batch, named
 // dynamic dimensions come from --dim, other dynamic ones are 1. Floats are
@@ -12,7 +16,7 @@
 'use strict';
 
 function parseArgs(argv) {
-  const args = { batch: 1, threads: 1, iterations: 100, warmup: 10, dims: {}, model: null, ort: 'onnxruntime-node' };
+  const args = { batch: 1, threads: 1, iterations: 100, warmup: 10, dims: {}, model: null, ort: 'onnxruntime-node', spin: true };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const next = () => {
@@ -24,6 +28,7 @@ function parseArgs(argv) {
     else if (a === '--iterations') args.iterations = parseInt(next(), 10);
     else if (a === '--warmup') args.warmup = parseInt(next(), 10);
     else if (a === '--ort') args.ort = next();
+    else if (a === '--no-spin') args.spin = false;
     else if (a === '--dim') {
       const [name, value] = next().split('=');
       if (!name || value === undefined || !/^\d+$/.test(value)) throw new Error(`--dim expects NAME=VALUE`);
@@ -98,6 +103,7 @@ async function main() {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     executionProviders: ['cpu'],
+    ...(args.spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   });
   const loadMs = nowMs() - loadStart;
 
@@ -136,6 +142,7 @@ async function main() {
       peak_rss_mb: round3(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
       batch: args.batch,
       threads: args.threads,
+      spinning: args.spin,
       iterations: args.iterations,
     }),
   );

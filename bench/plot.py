@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Draws the p50 latency of Kiln and ONNX Runtime per model / batch / threads
-as grouped bars, from bench/compare_ort.sh's results.json.
+"""Draws bench/compare_ort.sh's results.json: one horizontal bar per model /
+batch / threads row with the ratio of p50 latencies Kiln / ONNX Runtime (left
+of the 1.0 line: Kiln is faster; log scale), the two p50 latencies written beside it.
 
     /usr/bin/python3 bench/plot.py [build/bench/results.json] [-o docs/perf_latency.png]
 
@@ -17,51 +18,58 @@ except ImportError:
              "(or scripts/install-deps.sh --bench)")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+
+FASTER = "#4a9a4a"
+SLOWER = "#c0504d"
+
+
+def fmt_ms(v):
+    return f"{v:.0f}" if v >= 100 else f"{v:.3g}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", nargs="?", default="build/bench/results.json")
     parser.add_argument("-o", "--output", default="docs/perf_latency.png")
+    parser.add_argument("--title", default=None, help="first line of the title (default: engines compared)")
     args = parser.parse_args()
     with open(args.results) as f:
         data = json.load(f)
-    rows = [r for r in data["rows"] if r["kiln_p50"] is not None and r["ort_p50"] is not None]
+    rows = [r for r in data["rows"] if r["kiln_p50"] is not None and r["ort_p50"] is not None and r["ort_p50"] > 0]
     if not rows:
         sys.exit("plot.py: no rows with both engines in " + args.results)
 
-    labels = [f"{r['model']}\nb{r['batch']} t{r['threads']}" + ("" if r["kiln_threads"] == r["threads"] else "*")
+    labels = [f"{r['model']}  b{r['batch']} t{r['threads']}" + ("" if r["kiln_threads"] == r["threads"] else "*")
               for r in rows]
-    kiln = [r["kiln_p50"] for r in rows]
-    ort = [r["ort_p50"] for r in rows]
-    values = kiln + ort
-    log = max(values) / min(values) > 50
+    ratios = [r["kiln_p50"] / r["ort_p50"] for r in rows]
 
-    fig, ax = plt.subplots(figsize=(max(8, 0.75 * len(rows) + 2), 5.5))
-    x = range(len(rows))
-    width = 0.4
-    bars_k = ax.bar([i - width / 2 for i in x], kiln, width, label="Kiln", color="#c0504d")
-    bars_o = ax.bar([i + width / 2 for i in x], ort, width, label=data["meta"]["ort_engine"], color="#4f81bd")
-    for bars in (bars_k, bars_o):
-        ax.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.3g}" for v in bars.datavalues], fontsize=6, padding=1, rotation=90)
-    for i, r in enumerate(rows):
-        if r["ratio_p50"] is not None:
-            ax.annotate(f"×{r['ratio_p50']:.2f}", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, -2),
-                        textcoords="offset points", ha="center", va="top", fontsize=7, color="#555555")
-    ax.set_xticks(list(x))
-    ax.set_xticklabels(labels, fontsize=7)
-    ax.tick_params(axis="x", pad=12)
-    if log:
-        ax.set_yscale("log")
-    ax.set_ylabel("p50 latency, ms" + (" (log scale)" if log else ""))
-    title = "p50 latency per inference, median across rounds (lower is better); ×: Kiln / ORT"
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.8))
+    y = list(range(len(rows)))[::-1]  # first row on top
+    colors = [FASTER if q <= 1 else SLOWER for q in ratios]
+    # Bars grow from 1.0 on a log axis, so 0.5x and 2x are equally long.
+    ax.barh(y, [q - 1 for q in ratios], left=1.0, color=colors, height=0.7)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    for yi, q, r in zip(y, ratios, rows):
+        ax.annotate(f"×{q:.2f}   ({fmt_ms(r['kiln_p50'])} / {fmt_ms(r['ort_p50'])} ms)", (max(q, 1.0), yi),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xscale("log")
+    lo, hi = min(ratios + [1.0]), max(ratios + [1.0])
+    ax.set_xlim(lo / 1.5, hi * 4)
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50) if lo / 1.5 <= t <= hi * 4]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("p50 latency Kiln / ONNX Runtime (log scale)"
+                  "   — below 1: Kiln faster (green), above 1: Kiln slower (red)", fontsize=8)
+    first = args.title or f"Kiln vs {data['meta']['ort_engine']}: p50 latency ratio, median across rounds"
+    second = "b = batch, t = threads; in brackets: p50 Kiln / p50 ORT"
     if any(r["kiln_threads"] != r["threads"] for r in rows):
-        title += "\n* Kiln single-threaded in every row; b = batch, t = ORT threads"
-    else:
-        title += "\nb = batch, t = threads"
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(axis="y", which="both", alpha=0.3)
+        second += "; * Kiln single-threaded"
+    ax.set_title(first + "\n" + second, fontsize=9)
+    ax.grid(axis="x", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.output, dpi=120)
     print(f"wrote {args.output}")

@@ -4,9 +4,11 @@ metric per model x batch x threads and engine, with Kiln/ORT ratios.
 
     /usr/bin/python3 bench/summarize.py OUT_DIR/raw.jsonl [--out-dir OUT_DIR]
 
-Prints a table and writes OUT_DIR/results.csv and OUT_DIR/results.json.
+Prints a table and writes OUT_DIR/results.csv, OUT_DIR/results.json and the
+table as Markdown in OUT_DIR/results.md.
 """
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -108,6 +110,8 @@ def main():
             writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
             writer.writeheader()
             writer.writerows(rows)
+    with open(os.path.join(out_dir, "results.md"), "w") as f, contextlib.redirect_stdout(f):
+        print_table(meta, rows, markdown=True)
     print_table(meta, rows, args.markdown)
 
 
