@@ -27,7 +27,6 @@ test_packages=(
 bench_packages=(
   python3 python3-numpy python3-torch python3-torchvision
   python3-matplotlib python3-sklearn
-  libbenchmark-dev
   curl jq
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then bench_packages+=(nodejs npm); fi
