@@ -10,26 +10,18 @@
 
 #include "engine/io/file_bytes.h"
 #include "engine/io/npy.h"
+#include "tests/support/kiln_command.h"
 #include "tests/support/model_builder.h"
 
 namespace fs = std::filesystem;
 using kiln::DataType;
 using kiln::Tensor;
+using kiln::testing::CommandResult;
 using kiln::testing::ModelBuilder;
+using kiln::testing::RunCommand;
+using kiln::testing::Slurp;
 
 namespace {
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-  std::string FirstErrorLine() const { return err.substr(0, err.find('\n')); }
-};
-
-std::string Slurp(const fs::path& p) {
-  auto bytes = kiln::io::ReadFileBytes(p.string());
-  return bytes.ok() ? *bytes : std::string();
-}
 
 class KilnCli : public ::testing::Test {
  protected:
@@ -41,16 +33,7 @@ class KilnCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CommandResult Kiln(const std::string& args) {
-    std::string cmd = std::string(KILN_BINARY) + " " + args + " >" + (dir_ / "stdout").string() + " 2>" +
-                      (dir_ / "stderr").string();
-    int status = std::system(cmd.c_str());
-    CommandResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = Slurp(dir_ / "stdout");
-    r.err = Slurp(dir_ / "stderr");
-    return r;
-  }
+  CommandResult Kiln(const std::string& args) { return RunCommand(KILN_BINARY, args, dir_); }
 
   // Z = X + Y, float [2,3].
   std::string SaveAddModel() {
