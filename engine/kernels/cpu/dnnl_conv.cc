@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "engine/kernels/cpu/channels_last_copy.h"
+
 namespace kiln::cpu {
 namespace {
 
@@ -143,9 +145,13 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
       if (from == to) return std::nullopt;
       return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to));
     };
-    plan.to_src = make(plan.src_io, plan.src);
+    // The common edges of a channels-last chain (a planar image entering it,
+    // a planar feature map leaving it) are plain transposes.
+    plan.src_to_channels_last = plan.src_io == DnnlPlainDesc(src_shape, kF32) && plan.src == ChannelsLastDesc(src_shape);
+    plan.dst_to_planar = plan.dst_io == DnnlPlainDesc(dst_shape, kF32) && plan.dst == ChannelsLastDesc(dst_shape);
+    if (!plan.src_to_channels_last) plan.to_src = make(plan.src_io, plan.src);
     if (residual_sum_) plan.residual_to_dst = make(plan.residual_io, plan.dst);
-    plan.from_dst = make(plan.dst, plan.dst_io);
+    if (!plan.dst_to_planar) plan.from_dst = make(plan.dst, plan.dst_io);
   }));
   if (constant_weights_) {
     KILN_ASSIGN_OR_RETURN(plan.packed_weights, PackedWeights(plan.weights_plain, plan.weights));
@@ -178,7 +184,13 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
     return DnnlCatch("Conv", [&] { out = dnnl::memory(desc, DnnlEngine()); });
   };
   dnnl::memory src = DnnlWrap(plan->src_io, x.raw_data());
-  if (plan->to_src) {
+  if (plan->src_to_channels_last) {
+    dnnl::memory converted;
+    KILN_RETURN_IF_ERROR(scratch(plan->src, converted));
+    PlanarToChannelsLast(static_cast<const float*>(x.raw_data()), static_cast<float*>(converted.get_data_handle()),
+                         g.batch, g.in_channels, g.image_size(), ctx.thread_pool());
+    src = converted;
+  } else if (plan->to_src) {
     dnnl::memory converted;
     KILN_RETURN_IF_ERROR(scratch(plan->src, converted));
     KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}}, threads, "Conv"));
@@ -192,7 +204,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   }
   const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
   dnnl::memory dst = dst_given;
-  if (plan->from_dst) KILN_RETURN_IF_ERROR(scratch(plan->dst, dst));
+  if (plan->from_dst || plan->dst_to_planar) KILN_RETURN_IF_ERROR(scratch(plan->dst, dst));
   if (residual != nullptr) {
     // The sum post-op accumulates into what dst holds: the residual.
     const dnnl::memory residual_given = DnnlWrap(plan->residual_io, residual->raw_data());
@@ -210,6 +222,9 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   if (plan->from_dst) {
     KILN_RETURN_IF_ERROR(
         DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Conv"));
+  } else if (plan->dst_to_planar) {
+    ChannelsLastToPlanar(static_cast<const float*>(dst.get_data_handle()), static_cast<float*>(y.raw_data()), g.batch,
+                         g.out_channels, g.grid_size(), ctx.thread_pool());
   }
   return Status::Ok();
 }

@@ -66,6 +66,9 @@ class DnnlConv {
     std::shared_ptr<const dnnl::memory> packed_weights;  // constant weights in `weights` layout
     // Layout changes at the edges, built once; empty when the layouts already agree.
     std::optional<dnnl::reorder> to_src, residual_to_dst, from_dst;
+    // Planar <-> channels-last changes at the edges, done by Kiln's own
+    // transpose (channels_last_copy.h) instead of a reorder.
+    bool src_to_channels_last = false, dst_to_planar = false;
     double flops = 0;
   };
 
