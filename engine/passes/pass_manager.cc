@@ -12,6 +12,7 @@
 #include "engine/passes/dead_code_elimination.h"
 #include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
+#include "engine/passes/int8_channels_last.h"
 #include "engine/passes/layer_norm_fusion.h"
 #include "engine/passes/matmul_fusion.h"
 #include "engine/passes/reshape_chain.h"
@@ -38,6 +39,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvFusionPass>());
   passes.push_back(std::make_unique<MatMulFusionPass>());
   passes.push_back(std::make_unique<ConvChannelsLastPass>());
+  passes.push_back(std::make_unique<Int8ChannelsLastPass>());
   return passes;
 }
 

@@ -3,7 +3,10 @@
 // Produced by passes/qdq_fusion.h from DequantizeLinear -> Add [-> Relu] ->
 // QuantizeLinear (residual connections), so int8 tensors stay int8.
 // Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
-// y_zero_point (scales and zero points constant scalars). Stateless.
+// y_zero_point (scales and zero points constant scalars). With attribute
+// channels_last (passes/int8_channels_last.h) a, b and y are 4-D tensors
+// stored channels-last (NHWC in memory, shapes NCHW); broadcasting then runs
+// over the NHWC order. Stateless.
 #include <array>
 #include <cmath>
 #include <limits>
@@ -50,6 +53,7 @@ class Int8AddKernel : public OpKernel {
     const std::string act = init.node.GetString("activation", "");
     if (!act.empty() && act != "Relu") return Status::Unimplemented(init.node.Describe() + ": activation " + act);
     k->relu_ = act == "Relu";
+    k->channels_last_ = init.node.GetInt("channels_last", 0) != 0;
     return std::unique_ptr<OpKernel>(std::move(k));
   }
 
@@ -62,6 +66,10 @@ class Int8AddKernel : public OpKernel {
       return Status::InvalidArgument(ctx.node().Describe() + ": inputs must match their zero points' types");
     }
     KILN_ASSIGN_OR_RETURN(Shape shape, BroadcastShapes({a.shape(), b.shape()}));
+    if (channels_last_ && (a.rank() != 4 || b.rank() != 4)) {
+      return Status::InvalidArgument(ctx.node().Describe() + ": channels-last inputs must be 4-D, got " +
+                                     ShapeToString(a.shape()) + " and " + ShapeToString(b.shape()));
+    }
     Tensor& y = ctx.AllocateOutput(0, y_.type, shape);
     return DispatchType<QuantTypes>(y_.type, [&](auto ytag) {
       using Y = typename decltype(ytag)::type;
@@ -104,7 +112,10 @@ class Int8AddKernel : public OpKernel {
                   [&](int64_t begin, int64_t end) { run(begin, begin, begin, 1, 1, end - begin); });
       return;
     }
-    ForEachBroadcastRun<2>(y.shape(), {&a.shape(), &b.shape()},
+    // Channels-last data broadcasts as the NHWC shapes its memory holds.
+    auto memory_order = [&](const Shape& s) { return channels_last_ ? Shape{s[0], s[2], s[3], s[1]} : s; };
+    const Shape y_shape = memory_order(y.shape()), a_shape = memory_order(a.shape()), b_shape = memory_order(b.shape());
+    ForEachBroadcastRun<2>(y_shape, {&a_shape, &b_shape},
                            [&](int64_t out, const std::array<int64_t, 2>& offsets,
                                const std::array<int64_t, 2>& steps, int64_t count) {
                              run(out, offsets[0], offsets[1], steps[0], steps[1], count);
@@ -113,6 +124,7 @@ class Int8AddKernel : public OpKernel {
 
   ScalarQ a_, b_, y_;
   bool relu_ = false;
+  bool channels_last_ = false;
 };
 
 }  // namespace
