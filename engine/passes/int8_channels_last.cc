@@ -35,6 +35,15 @@ bool ScalarQuantization(const ir::Graph& graph, const ir::Node& node, bool zero_
          (zp->dtype() == DataType::kUInt8 || zp->dtype() == DataType::kInt8);
 }
 
+// A 2-D MaxPool without Indices output: on a channels-last int8 input (it
+// joins a chain only after an int8 writer) it runs as
+// kiln::MaxPoolChannelsLast. qdq_fusion turns QDQ max pooling into such
+// MaxPools on the quantized values.
+bool IsInt8MaxPoolCandidate(const ir::Node& node) {
+  return IsOnnxOp(node, "MaxPool") && node.inputs.size() == 1 && node.outputs.size() == 1 &&
+         !node.outputs[0].empty() && node.GetInts("kernel_shape").size() == 2;
+}
+
 // A node that can write its output 0 channels-last.
 bool WritesChannelsLast(const ir::Graph& graph, const ir::Node& node) {
   if (node.outputs.size() != 1 || node.outputs[0].empty()) return false;
@@ -43,6 +52,7 @@ bool WritesChannelsLast(const ir::Graph& graph, const ir::Node& node) {
            !node.inputs[kConvOutputScale].empty();
   }
   if (IsKilnOp(node, "Int8Add")) return node.inputs.size() == 8 && node.GetInt("channels_last", 0) == 0;
+  if (IsInt8MaxPoolCandidate(node)) return true;
   if (IsOnnxOp(node, "QuantizeLinear")) {
     // The zero point decides the output type (an output_dtype attribute could too).
     if (node.FindAttribute("output_dtype") != nullptr || !ScalarQuantization(graph, node, false)) return false;
@@ -64,6 +74,10 @@ bool ReadsChannelsLast(const ir::Graph& graph, const ir::Node& reader, size_t in
     *computes = true;
     return (input == kAddendA || input == kAddendB) && reader.inputs.size() == 8 &&
            reader.GetInt("channels_last", 0) == 0;
+  }
+  if (IsInt8MaxPoolCandidate(reader)) {
+    *computes = true;
+    return input == 0;
   }
   if (IsOnnxOp(reader, "DequantizeLinear")) {
     *computes = false;
@@ -117,15 +131,22 @@ Result<bool> Int8ChannelsLastPass::Run(ir::Model& model) {
     }
     if (all && any_computes) chained.insert(out);
   }
-  // An Int8Add computes in one layout: both addends and the result, or none.
+  // An Int8Add or a MaxPool computes in one layout: its inputs and its
+  // result all channels-last, or none.
   for (bool dropped = true; dropped;) {
     dropped = false;
     for (const ir::Node& node : graph.nodes) {
-      if (!IsKilnOp(node, "Int8Add") || node.inputs.size() != 8 || node.outputs.size() != 1) continue;
-      const std::string* values[] = {&node.inputs[kAddendA], &node.inputs[kAddendB], &node.outputs[0]};
+      std::vector<const std::string*> values;
+      if (IsKilnOp(node, "Int8Add") && node.inputs.size() == 8 && node.outputs.size() == 1) {
+        values = {&node.inputs[kAddendA], &node.inputs[kAddendB], &node.outputs[0]};
+      } else if (IsInt8MaxPoolCandidate(node)) {
+        values = {&node.inputs[0], &node.outputs[0]};
+      } else {
+        continue;
+      }
       size_t in_chain = 0;
       for (const std::string* v : values) in_chain += chained.count(*v);
-      if (in_chain == 0 || in_chain == 3) continue;
+      if (in_chain == 0 || in_chain == values.size()) continue;
       for (const std::string* v : values) chained.erase(*v);
       dropped = true;
     }
@@ -137,11 +158,15 @@ Result<bool> Int8ChannelsLastPass::Run(ir::Model& model) {
     if (IsKilnOp(producer, "Int8Conv")) SetFlag(producer, "y_channels_last");
     if (IsKilnOp(producer, "Int8Add")) SetFlag(producer, "channels_last");
     if (IsOnnxOp(producer, "QuantizeLinear")) ToKilnOp(producer, "QuantizeLinearToChannelsLast");
+    if (IsInt8MaxPoolCandidate(producer)) {
+      producer.domain = kKilnDomain;
+      producer.op_type = "MaxPoolChannelsLast";
+    }
     for (const auto& [reader_index, input] : reads.at(value)) {
       ir::Node& reader = graph.nodes[reader_index];
       if (IsKilnOp(reader, "Int8Conv")) SetFlag(reader, "x_channels_last");
       if (IsOnnxOp(reader, "DequantizeLinear")) ToKilnOp(reader, "DequantizeLinearFromChannelsLast");
-      // Int8Add readers are flagged as the producers of their results.
+      // Int8Add and MaxPool readers are changed as the producers of their results.
     }
   }
   ImportKilnDomain(model);

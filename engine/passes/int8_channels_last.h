@@ -7,15 +7,18 @@
 // A value becomes channels-last when it is written by
 //   - a kiln::Int8Conv with a quantized output (attribute y_channels_last),
 //   - a kiln::Int8Add (attribute channels_last: a, b and y all channels-last),
+//   - a 2-D MaxPool (becomes kiln::MaxPoolChannelsLast; its input and output
+//     channels-last; qdq_fusion makes these from QDQ max pooling),
 //   - a per-tensor QuantizeLinear of a 4-D float32 tensor (the chain's entry;
 //     becomes kiln::QuantizeLinearToChannelsLast),
 // and every reader of it is
 //   - a kiln::Int8Conv reading it as x (attribute x_channels_last),
-//   - a kiln::Int8Add (either addend),
+//   - a kiln::Int8Add (either addend) or such a MaxPool,
 //   - a per-tensor DequantizeLinear (a chain's exit; becomes
 //     kiln::DequantizeLinearFromChannelsLast, which writes planar float),
-// with at least one Int8Conv / Int8Add among them. An Int8Add works in one
-// layout, so it joins only when both addends and its result can. Values
+// with at least one Int8Conv / Int8Add / MaxPool among them. An Int8Add or
+// MaxPool works in one layout, so it joins only when its inputs and its
+// result all can. Values
 // that are graph outputs or read by subgraphs are never changed. Runs after
 // qdq_fusion and dead-code elimination (the DequantizeLinear nodes the
 // fusion made redundant are gone by then).

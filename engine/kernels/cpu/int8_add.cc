@@ -86,30 +86,50 @@ class Int8AddKernel : public OpKernel {
  private:
   Int8AddKernel() = default;
 
+  // The requantization in units of the output scale:
+  // y = clamp(ka*(a - za) + kb*(b - zb), floor, hi) rounded + zy.
+  struct Requant {
+    float ka, kb, za, zb, floor, hi;
+    int32_t zy;
+  };
+
+  // `count` outputs from a[k * sa], b[k * sb]. The constants are passed by
+  // value and the pointers do not alias, so the contiguous case vectorizes.
+  template <typename A, typename B, typename Y>
+  static void Run(const A* __restrict pa, const B* __restrict pb, Y* __restrict py, int64_t sa, int64_t sb,
+                  int64_t count, const Requant r) {
+    constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: round half to even by addition
+    auto one = [r](A a, B b) {
+      float v = r.ka * (static_cast<float>(a) - r.za) + r.kb * (static_cast<float>(b) - r.zb);
+      v = v >= r.floor ? v : r.floor;
+      v = v <= r.hi ? v : r.hi;
+      return static_cast<Y>(static_cast<int32_t>((v + kRound) - kRound) + r.zy);
+    };
+    if (sa == 1 && sb == 1) {
+      for (int64_t k = 0; k < count; ++k) py[k] = one(pa[k], pb[k]);
+      return;
+    }
+    for (int64_t k = 0; k < count; ++k) py[k] = one(pa[k * sa], pb[k * sb]);
+  }
+
   template <typename A, typename B, typename Y>
   void Apply(const KernelContext& ctx, const Tensor& a, const Tensor& b, Tensor& y) const {
-    // In units of the output scale: v = ka*(a - za) + kb*(b - zb).
-    const float ka = a_.scale / y_.scale, kb = b_.scale / y_.scale;
-    const float za = static_cast<float>(a_.zero_point), zb = static_cast<float>(b_.zero_point);
+    Requant r;
+    r.ka = a_.scale / y_.scale;
+    r.kb = b_.scale / y_.scale;
+    r.za = static_cast<float>(a_.zero_point);
+    r.zb = static_cast<float>(b_.zero_point);
     const float lo = static_cast<float>(std::numeric_limits<Y>::min() - y_.zero_point);
-    const float hi = static_cast<float>(std::numeric_limits<Y>::max() - y_.zero_point);
-    const float floor = relu_ ? std::max(lo, 0.0f) : lo;
-    constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: round half to even by addition
+    r.hi = static_cast<float>(std::numeric_limits<Y>::max() - y_.zero_point);
+    r.floor = relu_ ? std::max(lo, 0.0f) : lo;
+    r.zy = y_.zero_point;
     const A* pa = a.data<A>();
     const B* pb = b.data<B>();
     Y* py = y.data<Y>();
-    const int32_t zy = y_.zero_point;
-    auto run = [&](int64_t out, int64_t ia, int64_t ib, int64_t sa, int64_t sb, int64_t count) {
-      for (int64_t k = 0; k < count; ++k) {
-        float v = ka * (static_cast<float>(pa[ia + k * sa]) - za) + kb * (static_cast<float>(pb[ib + k * sb]) - zb);
-        v = v >= floor ? v : floor;
-        v = v <= hi ? v : hi;
-        py[out + k] = static_cast<Y>(static_cast<int32_t>((v + kRound) - kRound) + zy);
-      }
-    };
     if (a.shape() == b.shape()) {
-      ParallelFor(ctx.thread_pool(), y.num_elements(), 1 << 16,
-                  [&](int64_t begin, int64_t end) { run(begin, begin, begin, 1, 1, end - begin); });
+      ParallelFor(ctx.thread_pool(), y.num_elements(), 1 << 16, [&](int64_t begin, int64_t end) {
+        Run<A, B, Y>(pa + begin, pb + begin, py + begin, 1, 1, end - begin, r);
+      });
       return;
     }
     // Channels-last data broadcasts as the NHWC shapes its memory holds.
@@ -118,7 +138,7 @@ class Int8AddKernel : public OpKernel {
     ForEachBroadcastRun<2>(y_shape, {&a_shape, &b_shape},
                            [&](int64_t out, const std::array<int64_t, 2>& offsets,
                                const std::array<int64_t, 2>& steps, int64_t count) {
-                             run(out, offsets[0], offsets[1], steps[0], steps[1], count);
+                             Run<A, B, Y>(pa + offsets[0], pb + offsets[1], py + out, steps[0], steps[1], count, r);
                            });
   }
 
