@@ -129,7 +129,8 @@ Result<bool> Int8ChannelsLastPass::Run(ir::Model& model) {
       all = all && ReadsChannelsLast(graph, graph.nodes[reader], input, &computes);
       any_computes = any_computes || computes;
     }
-    if (all && any_computes) chained.insert(out);
+    // A quantize read only by dequantizes would just transpose twice.
+    if (all && (any_computes || !IsOnnxOp(node, "QuantizeLinear"))) chained.insert(out);
   }
   // An Int8Add or a MaxPool computes in one layout: its inputs and its
   // result all channels-last, or none.

@@ -16,12 +16,14 @@
 //   - a kiln::Int8Add (either addend) or such a MaxPool,
 //   - a per-tensor DequantizeLinear (a chain's exit; becomes
 //     kiln::DequantizeLinearFromChannelsLast, which writes planar float),
-// with at least one Int8Conv / Int8Add / MaxPool among them. An Int8Add or
-// MaxPool works in one layout, so it joins only when its inputs and its
-// result all can. Values
-// that are graph outputs or read by subgraphs are never changed. Runs after
-// qdq_fusion and dead-code elimination (the DequantizeLinear nodes the
-// fusion made redundant are gone by then).
+// and, for a QuantizeLinear, at least one reader is not a dequantize (else
+// it would only transpose twice). An Int8Add or MaxPool works in one
+// layout, so it joins only when its inputs and its result all can; that a
+// dequantize may end a chain keeps e.g. the last residual sum of a ResNet,
+// read by the final pooling, and so the whole residual trunk in the chain.
+// Values that are graph outputs or read by subgraphs are never changed.
+// Runs after qdq_fusion and dead-code elimination (the DequantizeLinear
+// nodes the fusion made redundant are gone by then).
 #pragma once
 
 #include "engine/passes/pass.h"
