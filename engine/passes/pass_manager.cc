@@ -9,6 +9,7 @@
 #include "engine/passes/conv_bn_folding.h"
 #include "engine/passes/conv_channels_last.h"
 #include "engine/passes/conv_fusion.h"
+#include "engine/passes/conv_winograd.h"
 #include "engine/passes/dead_code_elimination.h"
 #include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
@@ -39,6 +40,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvFusionPass>());
   passes.push_back(std::make_unique<MatMulFusionPass>());
   passes.push_back(std::make_unique<ConvChannelsLastPass>());
+  passes.push_back(std::make_unique<ConvWinogradPass>());
   passes.push_back(std::make_unique<Int8ChannelsLastPass>());
   return passes;
 }
