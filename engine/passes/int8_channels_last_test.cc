@@ -155,8 +155,9 @@ TEST_F(Int8ChannelsLast, ChainExitDequantizesToPlanar) {
   kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {1, 4, 6, 7}).Output("y", DataType::kFloat, {1, 4, 1, 1});
   b.Initializer("w1", Normal(4 * 4 * 9, 0.3f, 21), {4, 4, 3, 3});
-  b.Node("Conv", {"x", "w1"}, {"c"}).Node("Relu", {"c"}, {"r"}).Node("Add", {"r", "x"}, {"s"});
-  b.Node("GlobalAveragePool", {"s"}, {"y"});
+  b.Initializer("w2", Normal(4 * 4, 0.3f, 23), {4, 4, 1, 1});
+  b.Node("Conv", {"x", "w1"}, {"c"}).Node("Relu", {"c"}, {"r"}).Node("Conv", {"r", "w2"}, {"d"});
+  b.Node("Add", {"d", "r"}, {"s"}).Node("GlobalAveragePool", {"s"}, {"y"});
   SetNodeInts(b.proto(), 0, "pads", {1, 1, 1, 1});
   const std::string path = Quantize(b, DataType::kUInt8);
   const Tensor x = Input({1, 4, 6, 7}, 22);
