@@ -117,9 +117,8 @@ class Int8AddKernel : public OpKernel {
   // The same loop compiled for AVX-512 (16 lanes instead of SSE2's 4),
   // without fused multiply-adds so that it rounds exactly like the generic one.
   template <typename A, typename B, typename Y>
-  __attribute__((target("avx512f,avx512bw,avx512vl"), optimize("fp-contract=off"))) static void RunAvx512(const A* pa, const B* pb, Y* py,
-                                                                              int64_t sa, int64_t sb, int64_t count,
-                                                                              const Requant r) {
+  __attribute__((target("avx512f,avx512bw,avx512vl"), optimize("fp-contract=off"))) static void RunAvx512(
+      const A* pa, const B* pb, Y* py, int64_t sa, int64_t sb, int64_t count, const Requant r) {
     RunBody<A, B, Y>(pa, pb, py, sa, sb, count, r);
   }
   static bool HasAvx512() {
