@@ -220,6 +220,25 @@ TEST_F(QdqFusion, MatMulOnRank3ActivationsAndGemmWithFloatOutput) {
   }
 }
 
+TEST_F(QdqFusion, FloatBiasAndGeluJoinAnInt8MatMulWithFloatOutput) {
+  // A transformer feed-forward projection: x @ W -> + bias -> GELU (erf
+  // form) -> y. The quantizer leaves the bias Add float, so matmul_fusion
+  // puts bias and GELU into the Int8MatMul as float post-ops.
+  testing::ModelBuilder b(13);
+  b.Input("x", DataType::kFloat, {2, 6, 16}).Output("y", DataType::kFloat, {2, 6, 24});
+  b.Initializer("w", Normal(16 * 24, 0.3f, 50), {16, 24}).Initializer("bias", Normal(24, 0.2f, 51), {24});
+  b.Initializer("sqrt2", {1.4142135f}, {}).Initializer("one", {1.0f}, {}).Initializer("half", {0.5f}, {});
+  b.Node("MatMul", {"x", "w"}, {"m"}).Node("Add", {"m", "bias"}, {"h"});
+  b.Node("Div", {"h", "sqrt2"}, {"d"}).Node("Erf", {"d"}, {"e"}).Node("Add", {"e", "one"}, {"e1"});
+  b.Node("Mul", {"h", "e1"}, {"p"}).Node("Mul", {"p", "half"}, {"y"});
+  Outputs o = Run(b, Input({2, 6, 16}, 52), true, DataType::kUInt8);
+  EXPECT_EQ(o.fused_ops["kiln::Int8MatMul"], 1);
+  EXPECT_EQ(o.fused_ops["::Add"], 0);
+  EXPECT_EQ(o.fused_ops["kiln::Gelu"], 0);
+  EXPECT_EQ(o.fused_ops["::Erf"], 0);
+  ExpectQuantizationClose(o, 0.06);
+}
+
 TEST_F(QdqFusion, LeavesPatternsItCannotRunAlone) {
   // Weights with a non-zero zero point are not symmetric: oneDNN cannot take
   // them, so the QDQ form stays (and still runs).

@@ -1,7 +1,8 @@
 // kiln::Int8MatMul: x[..., K] (uint8/int8) times a constant int8 weight
 // [K, N], run by oneDNN's int8 matmul (AVX-512 VNNI where present): int32
 // accumulation and bias, per-column requantization to uint8/int8 (or
-// dequantization to float), optional fused Relu. Produced by
+// dequantization to float, then an optional float bias), optional fused
+// activation (any FusedActivation with a float output). Produced by
 // passes/qdq_fusion.h from QDQ MatMul and Gemm patterns (Gemm weights are
 // stored transposed to [K, N]); see int8_params.h for inputs.
 //
@@ -70,6 +71,10 @@ class Int8MatMulKernel : public OpKernel {
                                                {DNNL_ARG_DST, DnnlWrap(plan->dst, y.raw_data())},
                                                {DNNL_ARG_SCRATCHPAD, scratch}};
     if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
+    if (params_.float_bias) {
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
+                   DnnlWrap(params_.FloatBiasDesc(), params_.float_bias->raw_data()));
+    }
     return DnnlExecute(plan->primitive, args, threads, "Int8MatMul");
   }
 
