@@ -40,9 +40,14 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
   Int8Params p;
   const ir::Node& node = init.node;
   if (node.inputs.size() < 5) return Status::InvalidArgument(node.Describe() + ": expects at least 5 inputs");
-  KILN_ASSIGN_OR_RETURN(p.x_scale, Scale(init, 1));
-  DataType x_type = DataType::kUInt8;
-  KILN_ASSIGN_OR_RETURN(p.x_zero_point, ZeroPoint(init, 2, &x_type));
+  p.dynamic_input = node.GetInt("dynamic_quantization", 0) != 0;
+  if (!p.dynamic_input) {
+    KILN_ASSIGN_OR_RETURN(p.x_scale, Scale(init, 1));
+    DataType x_type = DataType::kUInt8;
+    KILN_ASSIGN_OR_RETURN(p.x_zero_point, ZeroPoint(init, 2, &x_type));
+  } else if ((node.inputs.size() > 1 && !node.inputs[1].empty()) || (node.inputs.size() > 2 && !node.inputs[2].empty())) {
+    return Status::InvalidArgument(node.Describe() + ": with dynamic quantization x_scale and x_zero_point are computed, not inputs");
+  }
   KILN_ASSIGN_OR_RETURN(p.weight, RequireConstant(init, 3, "the weight"));
   if (p.weight->dtype() != DataType::kInt8) return Status::InvalidArgument(node.Describe() + ": the weight must be int8");
   KILN_ASSIGN_OR_RETURN(const Tensor* ws, RequireConstant(init, 4, "the weight scale"));
@@ -69,6 +74,10 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
     if (p.quantized_output) {
       return Status::InvalidArgument(node.Describe() + ": a float bias needs a float output (no y_scale)");
     }
+  }
+  if (p.dynamic_input && (p.quantized_output || p.bias != nullptr)) {
+    return Status::InvalidArgument(node.Describe() +
+                                   ": with dynamic quantization the output is float and the bias a float bias");
   }
   KILN_ASSIGN_OR_RETURN(p.activation, FusedActivation::FromNode(node));
   using Kind = FusedActivation::Kind;

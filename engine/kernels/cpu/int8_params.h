@@ -4,6 +4,10 @@
 //   0 x (uint8/int8)  1 x_scale  2 x_zero_point  3 W (int8, constant)
 //   4 W_scale [channels]  5 bias (int32, optional)  6 y_scale  7 y_zero_point
 //   8 float_bias (float32 [channels], optional; float output only)
+// With the attribute dynamic_quantization = 1 (Int8MatMul only, from
+// passes/dynamic_quant_fusion.h) x is float32 and inputs 1 and 2 are absent:
+// x is quantized to uint8 at run time from its own range, as ONNX's
+// DynamicQuantizeLinear does.
 // Without y_scale the output is float32 (dequantized); a float bias (a bias
 // Add fused by passes/matmul_fusion) is then added after dequantization.
 // The activation is FusedActivation's attributes (fused_activation.h); with
@@ -23,6 +27,7 @@
 namespace kiln::cpu {
 
 struct Int8Params {
+  bool dynamic_input = false;  // x is float, quantized per run (x_scale, x_zero_point unused)
   float x_scale = 1;
   int32_t x_zero_point = 0;
   const Tensor* weight = nullptr;  // int8, owned by the graph
