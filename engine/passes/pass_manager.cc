@@ -11,6 +11,7 @@
 #include "engine/passes/conv_fusion.h"
 #include "engine/passes/conv_winograd.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/dynamic_quant_fusion.h"
 #include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
 #include "engine/passes/int8_channels_last.h"
@@ -26,6 +27,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   std::vector<std::unique_ptr<Pass>> passes;
   // First: constant folding would turn quantized weights back into float.
   passes.push_back(std::make_unique<QdqFusionPass>());
+  passes.push_back(std::make_unique<DynamicQuantFusionPass>());
   passes.push_back(std::make_unique<ConstantFoldingPass>());
   passes.push_back(std::make_unique<DeadCodeEliminationPass>());
   passes.push_back(std::make_unique<CommonSubexpressionEliminationPass>());

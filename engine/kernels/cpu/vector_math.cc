@@ -251,6 +251,29 @@ struct Kernels {
     }
   }
 
+  KILN_VEC_INLINE static void MinMax(const float* x, int64_t n, float* lo, float* hi) {
+    // Comparisons with NaN are false, so NaNs never replace a bound.
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    V vlo = Splat(kInf), vhi = Splat(-kInf);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      const V v = Load(x + i);
+      vlo = v < vlo ? v : vlo;
+      vhi = v > vhi ? v : vhi;
+    }
+    float l = kInf, h = -kInf;
+    for (int k = 0; k < kLanes; ++k) {
+      l = vlo[k] < l ? vlo[k] : l;
+      h = vhi[k] > h ? vhi[k] : h;
+    }
+    for (; i < n; ++i) {
+      l = x[i] < l ? x[i] : l;
+      h = x[i] > h ? x[i] : h;
+    }
+    *lo = l;
+    *hi = h;
+  }
+
   struct AddOp {
     KILN_VEC_INLINE V operator()(V a, V b) const { return a + b; }
     KILN_VEC_INLINE float operator()(float a, float b) const { return a + b; }
@@ -406,9 +429,10 @@ struct Kernels {
                            int32_t qmax) {                                                                          \
     Kernels<VB>::Quantize(x, y, n, scale, zero_point, qmin, qmax);                                                 \
   }                                                                                                                 \
+  ATTR void MinMax##NAME(const float* x, int64_t n, float* lo, float* hi) { Kernels<VB>::MinMax(x, n, lo, hi); }   \
   constexpr Functions k##NAME##Functions = {ISA,             &Binary##NAME,  &Exp##NAME,  &Erf##NAME,             \
                                             &Tanh##NAME,     &Sigmoid##NAME, &Relu##NAME, &Gelu##NAME,            \
-                                            &SoftmaxRow##NAME, &LayerNormRow##NAME, &Quantize##NAME};
+                                            &SoftmaxRow##NAME, &LayerNormRow##NAME, &Quantize##NAME, &MinMax##NAME};
 
 KILN_VEC_DEFINE_ISA(Generic, , 16, Isa::kGeneric)
 #if KILN_VEC_HAVE_X86_VARIANTS

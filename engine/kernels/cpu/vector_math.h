@@ -45,6 +45,9 @@ struct Functions {
   // + zero_point, qmin, qmax) stored as bytes (qmin/qmax 0/255: uint8,
   // -128/127: int8); NaN gives qmin.
   void (*quantize)(const float* x, void* y, int64_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax);
+  // *lo = min(x), *hi = max(x); NaNs are skipped (no numbers at all: +inf
+  // and -inf).
+  void (*min_max)(const float* x, int64_t n, float* lo, float* hi);
 };
 
 // The best implementation for this CPU.
@@ -75,5 +78,7 @@ inline void Quantize(const float* x, void* y, int64_t n, float scale, int32_t ze
                      int32_t qmax) {
   Best().quantize(x, y, n, scale, zero_point, qmin, qmax);
 }
+
+inline void MinMax(const float* x, int64_t n, float* lo, float* hi) { Best().min_max(x, n, lo, hi); }
 
 }  // namespace kiln::cpu::vec

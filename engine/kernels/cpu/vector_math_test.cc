@@ -207,3 +207,31 @@ TEST(VectorMath, QuantizeMatchesReferenceForBothByteTypes) {
 
 }  // namespace
 }  // namespace kiln::cpu::vec
+
+namespace kiln::cpu::vec {
+namespace {
+
+TEST(VectorMath, MinMaxSkipsNaNsAtAnyPosition) {
+  for (const Functions* f : Available()) {
+    for (int64_t n = 1; n <= 70; ++n) {
+      std::vector<float> x = Grid(n, -3.0f, 5.0f);
+      for (int64_t nan_at : {int64_t{0}, n / 2, n - 1}) {
+        std::vector<float> y = x;
+        if (n > 1) y[static_cast<size_t>(nan_at)] = std::numeric_limits<float>::quiet_NaN();
+        float expected_lo = std::numeric_limits<float>::infinity(), expected_hi = -expected_lo;
+        for (float v : y) {
+          if (std::isnan(v)) continue;
+          expected_lo = std::min(expected_lo, v);
+          expected_hi = std::max(expected_hi, v);
+        }
+        float lo = 0, hi = 0;
+        f->min_max(y.data(), n, &lo, &hi);
+        EXPECT_EQ(lo, expected_lo) << "n=" << n << " nan at " << nan_at << " on " << IsaName(f->isa);
+        EXPECT_EQ(hi, expected_hi) << "n=" << n << " nan at " << nan_at << " on " << IsaName(f->isa);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kiln::cpu::vec
