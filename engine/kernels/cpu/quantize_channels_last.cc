@@ -5,12 +5,14 @@
 //   kiln::DequantizeLinearFromChannelsLast(x, x_scale[, x_zero_point]): the
 //     inverse edge, a channels-last uint8/int8 x dequantized per tensor into
 //     a planar float32 y.
-// Same arithmetic as QuantizeLinear / DequantizeLinear; the layout change is
-// done in the same pass over the data (a tiled transpose). Stateless.
+// Same arithmetic as QuantizeLinear / DequantizeLinear, followed (quantize)
+// or accompanied (dequantize) by a tiled transpose. Stateless.
 #include "engine/kernels/cpu/channels_last_copy.h"
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/quantize_util.h"
+#include "engine/kernels/cpu/vector_math.h"
 #include "engine/runtime/kernel_context.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
 namespace {
@@ -57,13 +59,21 @@ class QuantizeToChannelsLastKernel final : public OpKernel {
                                      std::string(DataTypeName(x.dtype())));
     }
     Tensor& y = ctx.AllocateOutput(0, p.type, x.shape());
-    const int64_t positions = x.dim(2) * x.dim(3);
-    return DispatchType<QuantTypes>(p.type, [&](auto tag) {
-      using Q = typename decltype(tag)::type;
-      // Each image is a [channels, positions] matrix, transposed.
-      TransposeMatrices(x.data<float>(), y.data<Q>(), x.dim(0), x.dim(1), positions, ctx.thread_pool(),
-                        PerTensorQuantizer<Q>(p.scale, p.zero_point));
+    const int64_t n = x.num_elements(), positions = x.dim(2) * x.dim(3);
+    // Quantize in the planar order (vectorized), then transpose bytes: the
+    // entry image has few channels, where a transposing quantize loop
+    // cannot vectorize.
+    Tensor planar = Tensor::Allocate(p.type, x.shape());
+    const float* src = x.data<float>();
+    auto* quantized = static_cast<uint8_t*>(planar.raw_data());
+    const int32_t qmin = p.type == DataType::kUInt8 ? 0 : -128, qmax = p.type == DataType::kUInt8 ? 255 : 127;
+    ParallelFor(ctx.thread_pool(), n, 1 << 16, [&](int64_t begin, int64_t end) {
+      vec::Quantize(src + begin, quantized + begin, end - begin, p.scale, p.zero_point, qmin, qmax);
     });
+    // Each image is a [channels, positions] matrix, transposed.
+    TransposeMatrices(quantized, static_cast<uint8_t*>(y.raw_data()), x.dim(0), x.dim(1), positions,
+                      ctx.thread_pool(), [](uint8_t v) { return v; });
+    return Status::Ok();
   }
 };
 

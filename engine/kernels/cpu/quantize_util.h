@@ -24,34 +24,6 @@ inline Q SaturateRound(float v) {
   return static_cast<Q>(r);
 }
 
-// Per-tensor float -> uint8/int8 as QuantizeLinear computes it, the hot
-// path of QDQ models: clamp first (so the rounding trick stays in range),
-// then round half to even by adding and subtracting 1.5 * 2^23 (exact in the
-// default rounding mode, and vectorizable, unlike a libm call). NaN
-// saturates to the minimum.
-template <typename Q>
-class PerTensorQuantizer {
- public:
-  PerTensorQuantizer(float scale, int32_t zero_point)
-      : scale_(scale),
-        zero_point_(zero_point),
-        lo_(static_cast<float>(std::numeric_limits<Q>::min() - zero_point)),
-        hi_(static_cast<float>(std::numeric_limits<Q>::max() - zero_point)) {}
-
-  Q operator()(float x) const {
-    constexpr float kRound = 12582912.0f;  // 1.5 * 2^23
-    float v = x / scale_;
-    v = v >= lo_ ? v : lo_;
-    v = v <= hi_ ? v : hi_;
-    return static_cast<Q>(static_cast<int32_t>((v + kRound) - kRound) + zero_point_);
-  }
-
- private:
-  float scale_;
-  int32_t zero_point_;
-  float lo_, hi_;
-};
-
 // Input i (a scale or zero point) as `count` values: a single value is
 // repeated; otherwise it must have exactly `count` elements. Absent -> 0s.
 template <typename V>
