@@ -372,7 +372,6 @@ class ChannelsLastPoolKernel final : public OpKernel {
     ParallelFor(ctx.thread_pool(), x.dim(0) * positions, grain, run);
   }
 
- private:
   PoolKind kind_;
   PoolAttributes attrs_;
   bool count_include_pad_;
