@@ -42,10 +42,13 @@ void TransposeMatrices(const Src* src, Dst* dst, int64_t batch, int64_t rows, in
       const int64_t c0 = (tile % col_tiles) * kTile;
       const int64_t r1 = std::min(rows, r0 + kTile);
       const int64_t c1 = std::min(cols, c0 + kTile);
-      const Src* in = src + n * matrix;
-      Dst* out = dst + n * matrix;
+      // Restrict-qualified locals: a byte store could otherwise alias the
+      // captured sizes and force a reload per element.
+      const Src* __restrict in = src + n * matrix;
+      Dst* __restrict out = dst + n * matrix;
+      const int64_t in_row = cols, out_row = rows;
       for (int64_t c = c0; c < c1; ++c) {
-        for (int64_t r = r0; r < r1; ++r) out[c * rows + r] = convert(in[r * cols + c]);
+        for (int64_t r = r0; r < r1; ++r) out[c * out_row + r] = convert(in[r * in_row + c]);
       }
     }
   });

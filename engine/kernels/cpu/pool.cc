@@ -297,6 +297,14 @@ class PoolKernel final : public OpKernel {
   double p_;
 };
 
+// out[c] = max(out[c], in[c]). Restrict-qualified: for byte types the
+// compiler must otherwise assume that a store may change anything, and
+// neither vectorizes nor keeps `n` in a register.
+template <typename T>
+void MaxRow(T* __restrict out, const T* __restrict in, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) out[c] = std::max(out[c], in[c]);
+}
+
 // MaxPool / AveragePool over channels-last data (float32; MaxPool also
 // uint8/int8, the int8 chains of passes/int8_channels_last.h): every output
 // position reduces its window's input rows of C channels into one output row
@@ -346,7 +354,7 @@ class ChannelsLastPoolKernel final : public OpKernel {
           if (taps == 0) {
             std::copy(tap, tap + channels, out);
           } else if (max) {
-            for (int64_t c = 0; c < channels; ++c) out[c] = std::max(out[c], tap[c]);
+            MaxRow(out, tap, channels);
           } else {
             for (int64_t c = 0; c < channels; ++c) out[c] += tap[c];
           }
