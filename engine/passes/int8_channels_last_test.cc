@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 
@@ -98,10 +100,14 @@ struct Optimized {
   ir::Model model;
 };
 
-Optimized RunOptimized(const std::string& path, const Tensor& x, bool channels_last, int threads) {
+// The model optimized with or without this pass, or (`reference`) as
+// imported: QuantizeLinear / DequantizeLinear around float operators.
+Optimized RunOptimized(const std::string& path, const Tensor& x, bool channels_last, int threads,
+                       bool reference = false) {
   SessionOptions options;
   options.threads = threads;
   if (!channels_last) options.optimize.disabled = {"int8_channels_last"};
+  options.optimize.enabled = !reference;
   Optimized out;
   auto session = Session::Create(path, options);
   EXPECT_TRUE(session.ok()) << session.status().message();
@@ -146,6 +152,16 @@ TEST_F(Int8ChannelsLast, ResidualCnnRunsChannelsLastWithPlanarResults) {
       for (int64_t i = 0; i < planar.y.num_elements(); ++i) {
         ASSERT_EQ(planar.y.data<float>()[i], chained.y.data<float>()[i]) << "element " << i;
       }
+      // And near the QDQ semantics (integer vs float accumulation may round
+      // an intermediate value to the neighbouring level).
+      Optimized reference = RunOptimized(path, x, false, threads, true);
+      ASSERT_EQ(reference.y.shape(), chained.y.shape());
+      float range = 0, diff = 0;
+      for (int64_t i = 0; i < reference.y.num_elements(); ++i) {
+        range = std::max(range, std::fabs(reference.y.data<float>()[i]));
+        diff = std::max(diff, std::fabs(reference.y.data<float>()[i] - chained.y.data<float>()[i]));
+      }
+      EXPECT_LE(diff, 3.0f * range / 255.0f + 1e-5f);
     }
   }
 }
