@@ -28,20 +28,20 @@ struct ScalarQuantParams {
 Result<ScalarQuantParams> ReadScalarParams(const KernelContext& ctx) {
   KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
   KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
-  const std::string& op = ctx.node().Describe();
+  auto op = [&] { return ctx.node().Describe(); };  // for errors only
   if (ctx.input(0).rank() != 4) {
-    return Status::InvalidArgument(op + ": expects a 4-D input, got " + ShapeToString(ctx.input(0).shape()));
+    return Status::InvalidArgument(op() + ": expects a 4-D input, got " + ShapeToString(ctx.input(0).shape()));
   }
   const Tensor& scale = ctx.input(1);
   if (scale.dtype() != DataType::kFloat || scale.num_elements() != 1) {
-    return Status::InvalidArgument(op + ": the scale must be a float32 scalar");
+    return Status::InvalidArgument(op() + ": the scale must be a float32 scalar");
   }
   ScalarQuantParams p;
   p.scale = scale.data<float>()[0];
   if (ctx.has_input(2)) {
     const Tensor& zp = ctx.input(2);
     if (zp.num_elements() != 1 || (zp.dtype() != DataType::kUInt8 && zp.dtype() != DataType::kInt8)) {
-      return Status::InvalidArgument(op + ": the zero point must be a uint8/int8 scalar");
+      return Status::InvalidArgument(op() + ": the zero point must be a uint8/int8 scalar");
     }
     p.zero_point = static_cast<int32_t>(zp.GetInt(0));
     p.type = zp.dtype();
