@@ -28,7 +28,8 @@ int GraphPlan::SlotOf(const std::string& name) const {
 Result<std::shared_ptr<const GraphPlan>> GraphPlan::Compile(const ir::Graph& graph,
                                                              const std::map<std::string, int64_t>& opsets,
                                                              const KernelRegistry& registry,
-                                                             const std::unordered_set<std::string>& outer_scope) {
+                                                             const std::unordered_set<std::string>& outer_scope,
+                                                             int threads) {
   KILN_ASSIGN_OR_RETURN(std::vector<size_t> order, ir::TopologicalOrder(graph, outer_scope));
   std::shared_ptr<GraphPlan> plan(new GraphPlan());
   plan->graph_ = &graph;
@@ -91,9 +92,10 @@ Result<std::shared_ptr<const GraphPlan>> GraphPlan::Compile(const ir::Graph& gra
       continue;
     }
     KernelInit init{node, opset, graph,
-                    [&opsets, &registry, visible](const ir::Graph& sub) {
-                      return GraphPlan::Compile(sub, opsets, registry, visible);
-                    }};
+                    [&opsets, &registry, visible, threads](const ir::Graph& sub) {
+                      return GraphPlan::Compile(sub, opsets, registry, visible, threads);
+                    },
+                    threads};
     auto kernel = entry->factory(init);
     if (!kernel.ok()) {
       if (kernel.status().IsUnimplemented()) {

@@ -30,11 +30,12 @@ class GraphPlan {
   };
 
   // Compiles `graph`. `opsets` maps domain -> imported version; `outer_scope`
-  // names values of enclosing graphs that `graph` may read. Unsupported
-  // operators fail with Unimplemented listing all of them.
+  // names values of enclosing graphs that `graph` may read; `threads` is the
+  // intra-op thread count the plan will run with (KernelInit::threads).
+  // Unsupported operators fail with Unimplemented listing all of them.
   static Result<std::shared_ptr<const GraphPlan>> Compile(
       const ir::Graph& graph, const std::map<std::string, int64_t>& opsets, const KernelRegistry& registry,
-      const std::unordered_set<std::string>& outer_scope = {});
+      const std::unordered_set<std::string>& outer_scope = {}, int threads = 1);
 
   const ir::Graph& graph() const { return *graph_; }
   const std::vector<Step>& steps() const { return steps_; }

@@ -38,6 +38,11 @@ struct KernelInit {
   const ir::Graph& graph;    // the graph holding the node (for declared types)
   // Compiles a subgraph (If/Loop/Scan body) into a plan for KernelContext::RunSubgraph.
   std::function<Result<std::shared_ptr<const GraphPlan>>(const ir::Graph&)> compile_subgraph;
+  // Threads a Run of the session uses inside kernels (its ThreadPool's
+  // size; 1 when single-threaded). oneDNN fixes a primitive's thread count
+  // when the primitive is created, so kernels that create them at session
+  // creation need it then.
+  int threads = 1;
 
   // Declared or inferred element type of input i, or kUndefined.
   DataType InputType(size_t i) const;

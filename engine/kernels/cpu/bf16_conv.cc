@@ -25,6 +25,7 @@ struct Bf16ConvPlan {
   std::shared_ptr<const dnnl::memory> weights;
   Shape dst_shape;
   double flops = 0;
+  int threads = 1;  // the primitive was created for, and runs with, this many
 };
 
 class Bf16ConvKernel : public OpKernel {
@@ -64,8 +65,8 @@ class Bf16ConvKernel : public OpKernel {
                                      std::to_string(w.dim(1) * group_) + ", H, W], got " + ShapeToString(x.shape()));
     }
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Bf16ConvPlan> plan,
-                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x); }));
-    const int threads = DnnlThreadsFor(ctx, plan->flops);
+                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x, DnnlSessionThreads(ctx)); }));
+    const int threads = plan->threads;
     Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, plan->dst_shape);
     // The reorder rounds the float32 input to bf16 (and changes its layout).
     KILN_ASSIGN_OR_RETURN(dnnl::memory src, DnnlReorderToNew(DnnlWrap(plan->src_plain, x.raw_data()), plan->src, threads));
@@ -93,7 +94,7 @@ class Bf16ConvKernel : public OpKernel {
 
   dnnl::memory::desc bias_desc() const { return dnnl::memory::desc({bias_->num_elements()}, dt::f32, tag::x); }
 
-  Result<Bf16ConvPlan> BuildPlan(const Tensor& x) const {
+  Result<Bf16ConvPlan> BuildPlan(const Tensor& x, int session_threads) const {
     const Tensor& w = *weight_;
     const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
     const int64_t m = w.dim(0), kh = w.dim(2), kw = w.dim(3);
@@ -103,6 +104,8 @@ class Bf16ConvKernel : public OpKernel {
     Bf16ConvPlan plan;
     plan.dst_shape = {n, m, oh, ow};
     plan.flops = 2.0 * static_cast<double>(n * m * oh * ow) * static_cast<double>(c / group_ * kh * kw);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    const DnnlThreadScope thread_scope(plan.threads);
     plan.src_plain = dnnl::memory::desc({n, c, h, wd}, dt::f32, tag::nchw);
     plan.dst_plain = dnnl::memory::desc({n, m, oh, ow}, dt::f32, tag::nchw);
     const bool grouped = group_ > 1;

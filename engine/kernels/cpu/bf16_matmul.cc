@@ -23,6 +23,7 @@ struct Bf16MatMulPlan {
   dnnl::memory::desc src_f32, src, dst, scratchpad;
   std::shared_ptr<const dnnl::memory> weights;
   double flops = 0;
+  int threads = 1;  // the primitive was created for, and runs with, this many
 };
 
 class Bf16MatMulKernel : public OpKernel {
@@ -58,8 +59,8 @@ class Bf16MatMulKernel : public OpKernel {
     Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, y_shape);
     if (m == 0 || n == 0) return Status::Ok();
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Bf16MatMulPlan> plan,
-                          plans_.GetOrBuild({m}, [&] { return BuildPlan(m); }));
-    const int threads = DnnlThreadsFor(ctx, plan->flops);
+                          plans_.GetOrBuild({m}, [&] { return BuildPlan(m, DnnlSessionThreads(ctx)); }));
+    const int threads = plan->threads;
     KILN_ASSIGN_OR_RETURN(dnnl::memory src, DnnlReorderToNew(DnnlWrap(plan->src_f32, x.raw_data()), plan->src, threads));
     dnnl::memory scratch;
     KILN_RETURN_IF_ERROR(DnnlCatch("Bf16MatMul", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
@@ -76,10 +77,12 @@ class Bf16MatMulKernel : public OpKernel {
 
   dnnl::memory::desc bias_desc() const { return dnnl::memory::desc({1, bias_->num_elements()}, dt::f32, tag::ab); }
 
-  Result<Bf16MatMulPlan> BuildPlan(int64_t m) const {
+  Result<Bf16MatMulPlan> BuildPlan(int64_t m, int session_threads) const {
     const int64_t k = weight_->dim(0), n = weight_->dim(1);
     Bf16MatMulPlan plan;
     plan.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    const DnnlThreadScope thread_scope(plan.threads);
     plan.src_f32 = dnnl::memory::desc({m, k}, dt::f32, tag::ab);
     plan.src = dnnl::memory::desc({m, k}, dt::bf16, tag::ab);
     plan.dst = dnnl::memory::desc({m, n}, dt::f32, tag::ab);

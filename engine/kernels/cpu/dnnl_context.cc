@@ -41,20 +41,29 @@ dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data) {
   return dnnl::memory(desc, DnnlEngine(), const_cast<void*>(data));
 }
 
-int DnnlThreadsFor(const KernelContext& ctx, double flops) {
-  const ThreadPool* pool = ctx.thread_pool();
-  const int session_threads = pool == nullptr ? 1 : pool->size();
+int DnnlThreadsFor(int session_threads, double flops) {
   // Below ~2^17 flops per thread (tens of microseconds) the wake-up and
   // barrier cost of another thread outweighs its share of the work.
   constexpr double kMinFlopsPerThread = 1 << 17;
   const double useful = std::max(1.0, flops / kMinFlopsPerThread);
-  return static_cast<int>(std::min<double>(session_threads, useful));
+  return static_cast<int>(std::min<double>(std::max(session_threads, 1), useful));
 }
+
+int DnnlSessionThreads(const KernelContext& ctx) {
+  const ThreadPool* pool = ctx.thread_pool();
+  return pool == nullptr ? 1 : pool->size();
+}
+
+DnnlThreadScope::DnnlThreadScope(int threads) : saved_(omp_get_max_threads()) {
+  omp_set_num_threads(std::max(threads, 1));
+}
+
+DnnlThreadScope::~DnnlThreadScope() { omp_set_num_threads(saved_); }
 
 Status DnnlExecute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args, int threads,
                    const char* what) {
-  // The team size of the next parallel region started by this thread.
-  omp_set_num_threads(std::max(threads, 1));
+  // The team size of the parallel regions the primitive starts on this thread.
+  const DnnlThreadScope scope(threads);
   try {
     dnnl::stream stream(DnnlEngine());
     primitive.execute(stream, args);

@@ -5,11 +5,14 @@
 //   - DnnlThreadsFor / DnnlExecute: run a primitive with exactly the
 //     session's thread count, catching dnnl::error at this edge.
 //
-// Threads: oneDNN parallelises with OpenMP, whose team size is the calling
-// thread's nthreads ICV. DnnlExecute sets it (omp_set_num_threads) on the
-// calling thread right before every primitive, so each Session uses its own
-// `threads` no matter which thread calls Run, and sessions do not change each
-// other's setting. Small primitives run single-threaded (see DnnlThreadsFor).
+// Threads: oneDNN parallelises with OpenMP. Most primitives (the brgemm
+// convolutions and matmuls above all) fix their thread count when they are
+// created, from the creating thread's OpenMP setting (omp_get_max_threads);
+// the rest take it when they run. So kernels create a primitive inside a
+// DnnlThreadScope with the count it should run with (DnnlThreadsFor: the
+// session's threads, fewer for small work) and DnnlExecute sets the same
+// count around every execution. Both restore the thread's previous setting,
+// so each Session uses its own `threads` whichever thread calls it.
 // How idle OpenMP workers wait (spin or sleep) is covered in docs/engine.md.
 //
 // Thread-safety: everything here is safe to call from several threads;
@@ -47,12 +50,28 @@ dnnl::memory::desc DnnlPlainDesc(const Shape& shape, dnnl::memory::data_type typ
 dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data);
 
 // Threads a primitive with about `flops` floating-point operations should
-// use in this kernel call: the session's thread count, reduced for small
-// work so that waking workers does not cost more than it saves.
-int DnnlThreadsFor(const KernelContext& ctx, double flops);
+// use in a session of `session_threads` (KernelInit::threads): all of
+// them, fewer for small work so that waking workers does not cost more than
+// it saves.
+int DnnlThreadsFor(int session_threads, double flops);
+// The session's thread count as a kernel sees it while running.
+int DnnlSessionThreads(const KernelContext& ctx);
+
+// Sets the calling thread's OpenMP thread count for its lifetime (RAII) and
+// restores the previous count; create primitives inside one.
+class DnnlThreadScope {
+ public:
+  explicit DnnlThreadScope(int threads);
+  ~DnnlThreadScope();
+  DnnlThreadScope(const DnnlThreadScope&) = delete;
+  DnnlThreadScope& operator=(const DnnlThreadScope&) = delete;
+
+ private:
+  int saved_;
+};
 
 // Executes `primitive` on a fresh stream of DnnlEngine() with `threads`
-// OpenMP threads and waits for it. dnnl::error becomes a Status naming `what`.
+// OpenMP threads (use the count it was created with) and waits for it. dnnl::error becomes a Status naming `what`.
 Status DnnlExecute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args,
                    int threads, const char* what);
 

@@ -56,7 +56,11 @@ Result<dnnl::memory> ToLayout(const dnnl::memory& plain, const dnnl::memory::des
 
 DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout,
                    DnnlConvAlgorithm algorithm)
-    : activation_(activation), residual_sum_(residual_sum), layout_(layout), algorithm_(algorithm) {
+    : activation_(activation),
+      residual_sum_(residual_sum),
+      layout_(layout),
+      algorithm_(algorithm),
+      session_threads_(init.threads) {
   if (const Tensor* w = init.ConstantInput(1); w != nullptr) constant_weights_ = *w;
 }
 
@@ -106,6 +110,9 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
   plan.flops = 2.0 * static_cast<double>(g.batch) * static_cast<double>(g.out_channels) *
                static_cast<double>(g.grid_size()) * static_cast<double>(g.in_channels / g.group) *
                static_cast<double>(g.kernel_size());
+
+  plan.threads = DnnlThreadsFor(session_threads_, plan.flops);
+  const DnnlThreadScope thread_scope(plan.threads);
 
   dnnl::memory::dims strides(g.strides.begin(), g.strides.end());
   dnnl::memory::dims dilations;
@@ -191,7 +198,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   const DnnlShapeKey key = KeyFor(x.shape(), w.shape(), bias != nullptr);
   KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
                         plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
-  const int threads = DnnlThreadsFor(ctx, plan->flops);
+  const int threads = plan->threads;
 
   // A new memory of `desc` (oneDNN's allocator) for a layout change.
   auto scratch = [&](const dnnl::memory::desc& desc, dnnl::memory& out) {

@@ -75,6 +75,7 @@ class DnnlConv {
     // transpose (channels_last_copy.h) instead of a reorder.
     bool src_to_channels_last = false, dst_to_planar = false;
     double flops = 0;
+    int threads = 1;  // the primitive was created for, and runs with, this many
   };
 
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
@@ -88,6 +89,7 @@ class DnnlConv {
   bool residual_sum_;
   DnnlConvLayout layout_;
   DnnlConvAlgorithm algorithm_;
+  int session_threads_;
   mutable DnnlPrimitiveCache<Plan> plans_;
   mutable std::mutex packed_mutex_;
   mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded

@@ -21,7 +21,8 @@ dnnl::memory::desc MatrixDesc(const Shape& dims, bool trans) {
 
 }  // namespace
 
-DnnlMatMul::DnnlMatMul(const KernelInit& init, int b_input, DnnlMatMulOptions options) : options_(options) {
+DnnlMatMul::DnnlMatMul(const KernelInit& init, int b_input, DnnlMatMulOptions options)
+    : options_(options), session_threads_(init.threads) {
   if (const Tensor* b = init.ConstantInput(static_cast<size_t>(b_input)); b != nullptr) constant_b_ = *b;
 }
 
@@ -61,6 +62,8 @@ Result<DnnlMatMul::Plan> DnnlMatMul::BuildPlan(const Shape& a_dims, const Shape&
   plan.bias = has_bias ? DnnlPlainDesc(bias_dims, kF32) : dnnl::memory::desc();
   const size_t r = out_dims.size();
   plan.flops = 2.0 * static_cast<double>(NumElements(out_dims)) * static_cast<double>(a_dims[r - 1]);
+  plan.threads = DnnlThreadsFor(session_threads_, plan.flops);
+  const DnnlThreadScope thread_scope(plan.threads);
 
   dnnl::primitive_attr attr;
   if (options_.alpha != 1.0f) attr.set_output_scales(0, {options_.alpha});
@@ -111,7 +114,7 @@ Status DnnlMatMul::Run(const KernelContext& ctx, const Shape& a_dims, const Shap
                         plans_.GetOrBuild(KeyFor(a_dims, b_dims, has_bias, bias_dims, accumulate), [&] {
                           return BuildPlan(a_dims, b_dims, out_dims, has_bias, bias_dims, accumulate, beta);
                         }));
-  const int threads = DnnlThreadsFor(ctx, plan->flops);
+  const int threads = plan->threads;
   dnnl::memory b_memory;
   if (plan->packed_b) {
     b_memory = *plan->packed_b;

@@ -66,6 +66,7 @@ class DnnlMatMul {
     dnnl::memory::desc a, b_plain, b, bias, y;
     std::shared_ptr<const dnnl::memory> packed_b;  // constant B in `b` layout
     double flops = 0;
+    int threads = 1;  // the primitive was created for, and runs with, this many
   };
 
   Result<Plan> BuildPlan(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims, bool has_bias,
@@ -77,6 +78,7 @@ class DnnlMatMul {
 
   std::optional<Tensor> constant_b_;  // shares the initializer's storage
   DnnlMatMulOptions options_;
+  int session_threads_;
   mutable DnnlPrimitiveCache<Plan> plans_;
   mutable std::mutex packed_mutex_;
   mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded

@@ -38,6 +38,7 @@ struct ConvPlan {
   std::shared_ptr<const dnnl::memory> weights;
   Shape dst_shape;
   double flops = 0;
+  int threads = 1;  // the primitive was created for, and runs with, this many
 };
 
 class Int8ConvKernel : public OpKernel {
@@ -79,8 +80,8 @@ class Int8ConvKernel : public OpKernel {
                                      std::string(DataTypeName(x.dtype())) + " " + ShapeToString(x.shape()));
     }
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const ConvPlan> plan,
-                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x); }));
-    const int threads = DnnlThreadsFor(ctx, plan->flops);
+                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x, DnnlSessionThreads(ctx)); }));
+    const int threads = plan->threads;
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
 
     const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
@@ -111,7 +112,7 @@ class Int8ConvKernel : public OpKernel {
  private:
   Int8ConvKernel() = default;
 
-  Result<ConvPlan> BuildPlan(const Tensor& x) const {
+  Result<ConvPlan> BuildPlan(const Tensor& x, int session_threads) const {
     const Tensor& w = *params_.weight;
     const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
     const int64_t m = w.dim(0), kh = w.dim(2), kw = w.dim(3);
@@ -121,6 +122,8 @@ class Int8ConvKernel : public OpKernel {
     ConvPlan plan;
     plan.dst_shape = {n, m, oh, ow};
     plan.flops = 2.0 * static_cast<double>(n * m * oh * ow) * static_cast<double>(c / group_ * kh * kw);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    const DnnlThreadScope thread_scope(plan.threads);
     const dt src_type = x.dtype() == DataType::kInt8 ? dt::s8 : dt::u8;
     const dt dst_type = params_.quantized_output ? QuantType(params_.y_type) : dt::f32;
     // The layouts of the tensors Compute gets; channels-last ones are the

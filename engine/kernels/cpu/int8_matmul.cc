@@ -33,6 +33,7 @@ struct MatMulPlan {
   dnnl::memory::desc src, dst, scratchpad;
   std::shared_ptr<const dnnl::memory> weights;
   double flops = 0;
+  int threads = 1;  // the primitive was created for, and runs with, this many
 };
 
 class Int8MatMulKernel : public OpKernel {
@@ -71,8 +72,8 @@ class Int8MatMulKernel : public OpKernel {
     const DataType src_type = params_.dynamic_input ? DataType::kUInt8 : x.dtype();
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPlan> plan,
                           plans_.GetOrBuild({m, src_type == DataType::kInt8 ? 1 : 0},
-                                            [&] { return BuildPlan(m, src_type); }));
-    const int threads = DnnlThreadsFor(ctx, plan->flops);
+                                            [&] { return BuildPlan(m, src_type, DnnlSessionThreads(ctx)); }));
+    const int threads = plan->threads;
     dnnl::memory scratch;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8MatMul", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
     const void* src = x.raw_data();
@@ -132,11 +133,13 @@ class Int8MatMulKernel : public OpKernel {
     return d;
   }
 
-  Result<MatMulPlan> BuildPlan(int64_t m, DataType x_type) const {
+  Result<MatMulPlan> BuildPlan(int64_t m, DataType x_type, int session_threads) const {
     const Tensor& w = *params_.weight;
     const int64_t k = w.dim(0), n = w.dim(1);
     MatMulPlan plan;
     plan.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    const DnnlThreadScope thread_scope(plan.threads);
     const dt src_type = x_type == DataType::kInt8 ? dt::s8 : dt::u8;
     const dt dst_type = params_.quantized_output ? (params_.y_type == DataType::kInt8 ? dt::s8 : dt::u8) : dt::f32;
     plan.src = dnnl::memory::desc({m, k}, src_type, tag::ab);

@@ -19,6 +19,7 @@ struct Plan {
   dnnl::memory::desc src, dst, scratchpad;
   std::shared_ptr<const dnnl::memory> weights;
   double flops = 0;
+  int threads = 1;  // the primitive was created for, and runs with, this many
 };
 
 class DnnlMatMulIntegerKernel : public OpKernel {
@@ -42,8 +43,8 @@ class DnnlMatMulIntegerKernel : public OpKernel {
     Tensor& y = ctx.AllocateOutput(0, DataType::kInt32, y_shape);
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
                           plans_.GetOrBuild({m, a.dtype() == DataType::kInt8 ? 1 : 0},
-                                            [&] { return BuildPlan(m, a.dtype()); }));
-    const int threads = DnnlThreadsFor(ctx, plan->flops);
+                                            [&] { return BuildPlan(m, a.dtype(), DnnlSessionThreads(ctx)); }));
+    const int threads = plan->threads;
     int32_t zp_value = a_zp;
     dnnl::memory scratch;
     KILN_RETURN_IF_ERROR(
@@ -58,10 +59,12 @@ class DnnlMatMulIntegerKernel : public OpKernel {
   }
 
  private:
-  Result<Plan> BuildPlan(int64_t m, DataType a_type) const {
+  Result<Plan> BuildPlan(int64_t m, DataType a_type, int session_threads) const {
     const int64_t k = b_->dim(0), n = b_->dim(1);
     Plan plan;
     plan.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    const DnnlThreadScope thread_scope(plan.threads);
     plan.src = dnnl::memory::desc({m, k}, a_type == DataType::kInt8 ? dt::s8 : dt::u8, tag::ab);
     plan.dst = dnnl::memory::desc({m, n}, dt::s32, tag::ab);
     dnnl::primitive_attr attr;
