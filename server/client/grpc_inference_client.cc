@@ -167,6 +167,15 @@ Result<std::unique_ptr<GrpcInferenceClient>> GrpcInferenceClient::Create(const s
 GrpcInferenceClient::GrpcInferenceClient(std::unique_ptr<Stub> stub) : stub_(std::move(stub)) {}
 GrpcInferenceClient::~GrpcInferenceClient() = default;
 
+Result<bool> GrpcInferenceClient::IsServerLive() {
+  inference::ServerLiveRequest request;
+  inference::ServerLiveResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = stub_->stub->ServerLive(&context, request, &response);
+  if (!status.ok()) return StatusFromGrpc(status);
+  return response.live();
+}
+
 Result<ModelMetadata> GrpcInferenceClient::GetModelMetadata(const std::string& model, const std::string& version) {
   inference::ModelMetadataRequest request;
   request.set_name(model);

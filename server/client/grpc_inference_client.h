@@ -25,6 +25,7 @@ class GrpcInferenceClient final : public InferenceClient {
   static Result<std::unique_ptr<GrpcInferenceClient>> Create(const std::string& host, const std::string& port);
   ~GrpcInferenceClient() override;
 
+  Result<bool> IsServerLive() override;
   Result<ModelMetadata> GetModelMetadata(const std::string& model, const std::string& version) override;
   Result<std::vector<ModelStatisticsSnapshot>> GetModelStatistics(const std::string& model,
                                                                   const std::string& version) override;
