@@ -8,7 +8,6 @@
 #include "server/proto/grpc_service.grpc.pb.h"
 
 namespace kiln::server {
-namespace {
 
 Status StatusFromGrpc(const grpc::Status& status) {
   const std::string& message = status.error_message();
@@ -21,6 +20,8 @@ Status StatusFromGrpc(const grpc::Status& status) {
     default: return Status::Internal("gRPC " + std::to_string(static_cast<int>(status.error_code())) + ": " + message);
   }
 }
+
+namespace {
 
 template <typename T>
 void AppendRaw(std::string& out, const google::protobuf::RepeatedField<T>& values, size_t element_size) {

@@ -11,6 +11,10 @@
 
 #include "server/client/inference_client.h"
 
+namespace grpc {
+class Status;
+}  // namespace grpc
+
 namespace inference {
 class ModelInferRequest;
 class ModelInferResponse;
@@ -37,6 +41,10 @@ class GrpcInferenceClient final : public InferenceClient {
   explicit GrpcInferenceClient(std::unique_ptr<Stub> stub);
   std::unique_ptr<Stub> stub_;
 };
+
+// A failed gRPC status as a kiln::Status (RESOURCE_EXHAUSTED → ResourceExhausted, ...;
+// OK is not a failure: check it first).
+Status StatusFromGrpc(const grpc::Status& status);
 
 // Message conversions, exposed for tests.
 void FillGrpcInferRequest(const std::string& model, const std::string& version,

@@ -2,7 +2,9 @@
 // Triton's perf_analyzer does — either a fixed number of requests always in
 // flight (concurrency), or requests sent on a fixed schedule (request rate)
 // whatever the server's answers take. Each sending thread owns its own
-// client (its own connection).
+// client (its own connection) — or, in concurrency mode with a pipeline
+// (LoadSettings::make_pipeline, gRPC), one thread keeps every request in
+// flight, one connection each.
 //
 // A step runs a warm-up, then a measurement window; only requests that
 // complete inside the window count. Hooks run on the calling thread at the
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "server/client/grpc_infer_pipeline.h"
 #include "server/client/inference_client.h"
 
 namespace kiln::perf {
@@ -34,6 +37,9 @@ struct LoadSettings {
   std::chrono::milliseconds warmup{1000};
   std::chrono::milliseconds window{5000};
   int rate_threads = 64;  // sending threads in request-rate mode
+  // Set: concurrency steps run on a pipeline of `concurrency` connections
+  // driven by one thread instead of one blocking client per request.
+  std::function<Result<std::unique_ptr<server::GrpcInferPipeline>>(int connections)> make_pipeline;
   std::function<void()> on_window_start;
   std::function<void()> on_window_end;
 };
