@@ -22,8 +22,15 @@ struct Call {
   inference::ModelInferResponse response;
   grpc::Status status;
   std::unique_ptr<grpc::ClientAsyncResponseReader<inference::ModelInferResponse>> reader;
+  GrpcInferPipeline::Clock::time_point due;
   GrpcInferPipeline::Clock::time_point sent;
 };
+
+Status OutcomeOf(bool ok, const grpc::Status& status) {
+  if (!ok) return Status::Unavailable("the gRPC call failed");
+  if (!status.ok()) return StatusFromGrpc(status);
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -69,13 +76,7 @@ void GrpcInferPipeline::Run(const std::string& model, const std::string& version
     const Clock::time_point done = Clock::now();
     const size_t i = static_cast<size_t>(reinterpret_cast<uintptr_t>(tag));
     Call& call = calls[i];
-    Status status = Status::Ok();
-    if (!ok) {
-      status = Status::Unavailable("the gRPC call failed");
-    } else if (!call.status.ok()) {
-      status = StatusFromGrpc(call.status);
-    }
-    on_done(status, call.sent, done);
+    on_done(OutcomeOf(ok, call.status), call.sent, done);
     if (done < until) {
       send(i);
     } else {
@@ -85,6 +86,52 @@ void GrpcInferPipeline::Run(const std::string& model, const std::string& version
   queue.Shutdown();
   while (queue.Next(&tag, &ok)) {
   }
+}
+
+void GrpcInferPipeline::RunAtRate(const std::string& model, const std::string& version,
+                                  const std::vector<ClientTensor>& inputs, double rate, Clock::time_point start,
+                                  Clock::time_point until, const OnDoneAtRate& on_done) {
+  inference::ModelInferRequest request;
+  FillGrpcInferRequest(model, version, inputs, request);
+  grpc::CompletionQueue queue;
+  const std::chrono::duration<double> interval(rate > 0 ? 1.0 / rate : 1.0);
+  uint64_t next = 0;  // the next request's number on the schedule
+  size_t connection = 0;
+  size_t outstanding = 0;
+  auto due_of = [&](uint64_t k) {
+    return start + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(k));
+  };
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    // Send everything that is due (after a stall, the backlog leaves at once).
+    while (rate > 0 && due_of(next) <= now && due_of(next) < until) {
+      auto* call = new Call;
+      call->context = std::make_unique<grpc::ClientContext>();
+      call->due = due_of(next++);
+      call->sent = Clock::now();
+      call->reader = channels_->stubs[connection]->AsyncModelInfer(call->context.get(), request, &queue);
+      call->reader->Finish(&call->response, &call->status, call);
+      connection = (connection + 1) % channels_->stubs.size();
+      ++outstanding;
+      now = Clock::now();
+    }
+    const bool sending = rate > 0 && due_of(next) < until;
+    if (!sending && outstanding == 0) break;
+    void* tag = nullptr;
+    bool ok = false;
+    const auto deadline = sending ? std::chrono::system_clock::now() + (due_of(next) - Clock::now())
+                                  : std::chrono::system_clock::now() + std::chrono::seconds(3600);
+    const grpc::CompletionQueue::NextStatus got = queue.AsyncNext(&tag, &ok, deadline);
+    if (got == grpc::CompletionQueue::SHUTDOWN) break;
+    if (got == grpc::CompletionQueue::TIMEOUT) continue;
+    std::unique_ptr<Call> call(static_cast<Call*>(tag));
+    --outstanding;
+    on_done(OutcomeOf(ok, call->status), call->due, call->sent, Clock::now());
+  }
+  queue.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue.Next(&tag, &ok)) delete static_cast<Call*>(tag);
 }
 
 }  // namespace kiln::server

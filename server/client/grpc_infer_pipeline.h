@@ -5,7 +5,9 @@
 // switch per request (expensive on a paravirtualized VM), and when client and
 // server share the cores that client CPU is taken from the server. Here one
 // thread handles every completion, so the client's cost per request falls
-// (`kiln perf --async`, docs/performance.md section 3).
+// (`kiln perf --async`, docs/performance.md section 3). RunAtRate is the
+// open-loop variant: requests leave on a fixed schedule, however many are
+// still unanswered, spread over the connections (HTTP/2 multiplexes them).
 //
 // The request message is built once and reused; responses are checked for
 // their gRPC status only (outputs are not decoded). Not thread-safe: Run
@@ -39,6 +41,14 @@ class GrpcInferPipeline {
   // still in flight; `on_done` runs on this thread for each answer.
   void Run(const std::string& model, const std::string& version, const std::vector<ClientTensor>& inputs,
            Clock::time_point until, const OnDone& on_done);
+  // Sends request k at `start + k / rate` (per second) until `until`, on the
+  // connections in turn, then waits for the answers still outstanding.
+  // `on_done` also gets when each request was due (`sent` - `due` > 0: the
+  // client fell behind its schedule).
+  using OnDoneAtRate = std::function<void(const Status& status, Clock::time_point due, Clock::time_point sent,
+                                          Clock::time_point done)>;
+  void RunAtRate(const std::string& model, const std::string& version, const std::vector<ClientTensor>& inputs,
+                 double rate, Clock::time_point start, Clock::time_point until, const OnDoneAtRate& on_done);
 
  private:
   struct Channels;  // the stubs and their channels

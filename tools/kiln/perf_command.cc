@@ -31,7 +31,7 @@ struct PerfArgs {
   std::vector<std::string> input_files;  // NAME=FILE.npy
   std::vector<std::string> shapes;       // NAME=d0,d1,...
   bool json = false;
-  bool async = false;  // gRPC concurrency steps from one thread (GrpcInferPipeline)
+  bool async = false;  // gRPC steps from one thread (GrpcInferPipeline)
 };
 
 // "A", "A:B" or "A:B:STEP" (numbers); STEP defaults to 1 for concurrency.
@@ -133,9 +133,7 @@ int Perf(const PerfArgs& args) {
   settings.window = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
   settings.rate_threads = args.rate_threads;
   if (args.async) {
-    if (protocol != server::ClientProtocol::kGrpc || rate_mode) {
-      return ReportError(Status::InvalidArgument("--async needs -i grpc and --concurrency-range"));
-    }
+    if (protocol != server::ClientProtocol::kGrpc) return ReportError(Status::InvalidArgument("--async needs -i grpc"));
     settings.make_pipeline = [url](int connections) { return server::GrpcInferPipeline::Create(url, connections); };
   }
   Result<std::vector<server::ModelStatisticsSnapshot>> before = Status::Unavailable("not read");
@@ -210,9 +208,9 @@ CommandRunner RegisterPerfCommand(CLI::App& app) {
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   cmd->add_flag("--async", args->async,
-                "gRPC, --concurrency-range: one thread keeps all requests in flight (asynchronous API, one "
-                "connection each) instead of one blocking thread per request; far less client CPU at high "
-                "concurrency");
+                "gRPC: one thread sends and receives every request (asynchronous API) instead of one blocking "
+                "thread per request in flight — one connection per request in flight, or --rate-threads "
+                "connections with --request-rate; far less client CPU under load");
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy: send this tensor instead of generated data");
   cmd->add_option("--shape", args->shapes, "NAME=D0,D1,...: full shape of an input with variable dimensions");
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");
