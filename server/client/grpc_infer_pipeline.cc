@@ -103,8 +103,9 @@ void GrpcInferPipeline::RunAtRate(const std::string& model, const std::string& v
   };
   for (;;) {
     Clock::time_point now = Clock::now();
-    // Send everything that is due (after a stall, the backlog leaves at once).
-    while (rate > 0 && due_of(next) <= now && due_of(next) < until) {
+    // Send what is due (after a stall, the backlog leaves as fast as it can,
+    // a few at a time so that answers are still taken in between).
+    for (int burst = 0; burst < 8 && rate > 0 && due_of(next) <= now && due_of(next) < until; ++burst) {
       auto* call = new Call;
       call->context = std::make_unique<grpc::ClientContext>();
       call->due = due_of(next++);
@@ -119,14 +120,18 @@ void GrpcInferPipeline::RunAtRate(const std::string& model, const std::string& v
     if (!sending && outstanding == 0) break;
     void* tag = nullptr;
     bool ok = false;
-    const auto deadline = sending ? std::chrono::system_clock::now() + (due_of(next) - Clock::now())
-                                  : std::chrono::system_clock::now() + std::chrono::seconds(3600);
-    const grpc::CompletionQueue::NextStatus got = queue.AsyncNext(&tag, &ok, deadline);
+    // Waits for an answer until the next request is due (behind schedule:
+    // a poll), then takes every answer that is ready.
+    auto deadline = sending ? std::chrono::system_clock::now() + (due_of(next) - Clock::now())
+                            : std::chrono::system_clock::now() + std::chrono::seconds(3600);
+    grpc::CompletionQueue::NextStatus got = queue.AsyncNext(&tag, &ok, deadline);
+    while (got == grpc::CompletionQueue::GOT_EVENT) {
+      std::unique_ptr<Call> call(static_cast<Call*>(tag));
+      --outstanding;
+      on_done(OutcomeOf(ok, call->status), call->due, call->sent, Clock::now());
+      got = queue.AsyncNext(&tag, &ok, std::chrono::system_clock::now());
+    }
     if (got == grpc::CompletionQueue::SHUTDOWN) break;
-    if (got == grpc::CompletionQueue::TIMEOUT) continue;
-    std::unique_ptr<Call> call(static_cast<Call*>(tag));
-    --outstanding;
-    on_done(OutcomeOf(ok, call->status), call->due, call->sent, Clock::now());
   }
   queue.Shutdown();
   void* tag = nullptr;
