@@ -1,5 +1,7 @@
 #include "engine/passes/matmul_fusion.h"
 
+#include <algorithm>
+
 #include "engine/passes/fusable_activation.h"
 #include "engine/passes/fusion_util.h"
 #include "engine/passes/graph_util.h"
@@ -8,10 +10,18 @@ namespace kiln::passes {
 namespace {
 
 constexpr size_t kBiasInput = 2;
+// kiln::Int8MatMul's inputs (kernels/cpu/int8_params.h).
+constexpr size_t kInt8WeightInput = 3;
+constexpr size_t kInt8OutputScaleInput = 6;
+constexpr size_t kInt8FloatBiasInput = 8;
 
-enum class Family { kNone, kMatMul, kGemm };
+enum class Family { kNone, kMatMul, kGemm, kInt8MatMul };
 
 Family FamilyOf(const ir::Node& node) {
+  // An integer matmul with a float (dequantized) output takes float post-ops.
+  if (node.domain == "kiln" && node.op_type == "Int8MatMul" && !HasInput(node, kInt8OutputScaleInput)) {
+    return Family::kInt8MatMul;
+  }
   if (node.domain.empty() && node.op_type == "MatMul") return Family::kMatMul;
   if (node.domain == "kiln" && node.op_type == "FusedMatMul") return Family::kMatMul;
   if (node.domain.empty() && node.op_type == "Gemm") return Family::kGemm;
@@ -21,6 +31,11 @@ Family FamilyOf(const ir::Node& node) {
 
 // Columns N of the product, when B's shape is known.
 std::optional<int64_t> ColumnsOf(const ir::Graph& graph, const ir::Node& node, Family family) {
+  if (family == Family::kInt8MatMul) {
+    const Tensor* w = ConstantValue(graph, node.inputs[kInt8WeightInput]);
+    if (w == nullptr || w->rank() != 2) return std::nullopt;
+    return w->dim(1);
+  }
   auto b = StaticShape(graph, node.inputs[1]);
   if (!b || b->size() < 2) return std::nullopt;  // a 1-D B drops the N dimension
   if (family == Family::kGemm) {
@@ -52,7 +67,8 @@ bool Absorb(ir::Graph& graph, ir::Node& node, Family family, const ir::Node& rea
     return true;
   }
   if (!reader.domain.empty() || reader.op_type != "Add" || reader.inputs.size() != 2) return false;
-  if (HasInput(node, kBiasInput)) return false;
+  const size_t bias_input = family == Family::kInt8MatMul ? kInt8FloatBiasInput : kBiasInput;
+  if (HasInput(node, bias_input)) return false;
   const std::string& other = reader.inputs[0] == out ? reader.inputs[1] : reader.inputs[0];
   const Tensor* c = ConstantValue(graph, other);
   auto n = ColumnsOf(graph, node, family);
@@ -61,8 +77,10 @@ bool Absorb(ir::Graph& graph, ir::Node& node, Family family, const ir::Node& rea
   // or more here, so the product ends in N), which a 1-D or scalar c never
   // widens; a c of higher rank needs A's and B's ranks.
   size_t rank = 2;
-  if (family == Family::kMatMul && c->rank() <= 1) {
+  if (family != Family::kGemm && c->rank() <= 1) {
     rank = 1;
+  } else if (family == Family::kInt8MatMul) {
+    return false;  // a wider bias would need the input's rank
   } else if (family == Family::kMatMul) {
     auto a_rank = KnownRank(graph, node.inputs[0]);
     auto b_rank = KnownRank(graph, node.inputs[1]);
@@ -72,8 +90,8 @@ bool Absorb(ir::Graph& graph, ir::Node& node, Family family, const ir::Node& rea
   auto bias = RowBias(*c, *n, rank);
   if (!bias) return false;
   const std::string base = node.name.empty() ? reader.outputs[0] : node.name;
-  node.inputs.resize(kBiasInput + 1);
-  node.inputs[kBiasInput] = AddInitializer(graph, base + "_fused_bias", std::move(*bias));
+  node.inputs.resize(std::max(node.inputs.size(), bias_input + 1));
+  node.inputs[bias_input] = AddInitializer(graph, base + "_fused_bias", std::move(*bias));
   if (family == Family::kGemm) {
     ir::Attribute beta;
     beta.name = "beta";
@@ -91,7 +109,8 @@ Result<bool> MatMulFusionPass::Run(ir::Model& model) {
   return FuseSoleReaders(model, is_product, [](ir::Graph& graph, ir::Node& node, const ir::Node& reader) {
     const Family family = FamilyOf(node);
     if (!Absorb(graph, node, family, reader)) return false;
-    node.op_type = family == Family::kGemm ? "FusedGemm" : "FusedMatMul";
+    if (family == Family::kGemm) node.op_type = "FusedGemm";
+    if (family == Family::kMatMul) node.op_type = "FusedMatMul";
     return true;
   });
 }

@@ -5,6 +5,8 @@
 //   MatMul -> Add(constant [N] or [1..1, N] or scalar)  FusedMatMul bias (input 2)
 //   Gemm without C -> Add(constant broadcasting to [1, N])  FusedGemm C, beta = 1
 //   then an activation (fusable_activation.h)
+// A kiln::Int8MatMul with a float output (from qdq_fusion) takes the same
+// bias Add (as its float_bias input 8) and activation, and stays Int8MatMul.
 // Each step needs the previous result to have no other reader and not to
 // be a graph output or read by a subgraph. N must be known (B constant or
 // of static shape). The fused node takes the place and output of the last

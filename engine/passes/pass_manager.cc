@@ -9,7 +9,9 @@
 #include "engine/passes/conv_bn_folding.h"
 #include "engine/passes/conv_channels_last.h"
 #include "engine/passes/conv_fusion.h"
+#include "engine/passes/conv_winograd.h"
 #include "engine/passes/dead_code_elimination.h"
+#include "engine/passes/dynamic_quant_fusion.h"
 #include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
 #include "engine/passes/layer_norm_fusion.h"
@@ -24,6 +26,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   std::vector<std::unique_ptr<Pass>> passes;
   // First: constant folding would turn quantized weights back into float.
   passes.push_back(std::make_unique<QdqFusionPass>());
+  passes.push_back(std::make_unique<DynamicQuantFusionPass>());
   passes.push_back(std::make_unique<ConstantFoldingPass>());
   passes.push_back(std::make_unique<DeadCodeEliminationPass>());
   passes.push_back(std::make_unique<CommonSubexpressionEliminationPass>());
@@ -38,6 +41,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvFusionPass>());
   passes.push_back(std::make_unique<MatMulFusionPass>());
   passes.push_back(std::make_unique<ConvChannelsLastPass>());
+  passes.push_back(std::make_unique<ConvWinogradPass>());
   return passes;
 }
 

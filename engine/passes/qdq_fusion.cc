@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/passes/fusable_activation.h"
 #include "engine/passes/fusion_util.h"
 #include "engine/passes/graph_util.h"
 
@@ -161,13 +162,7 @@ const ir::Node* FollowingQuantize(const ir::Graph& graph, const ValueUses& uses,
   return nullptr;
 }
 
-void SetRelu(ir::Node& fused) {
-  ir::Attribute a;
-  a.name = "activation";
-  a.type = ir::Attribute::Type::kString;
-  a.s = "Relu";
-  fused.attributes["activation"] = a;
-}
+void SetRelu(ir::Node& fused) { SetActivation(fused, FusableActivation{"Relu", {}, ""}); }
 
 // DequantizeLinear(a), DequantizeLinear(b) -> Add [-> Relu] -> QuantizeLinear
 // as kiln::Int8Add, or nullopt.
@@ -226,20 +221,7 @@ std::optional<std::pair<float, float>> ClipBounds(const ir::Graph& graph, const 
   return std::make_pair(lo, hi);
 }
 
-void SetClip(ir::Node& fused, float lo, float hi) {
-  ir::Attribute a;
-  a.name = "activation";
-  a.type = ir::Attribute::Type::kString;
-  a.s = "Clip";
-  fused.attributes["activation"] = a;
-  for (auto [name, value] : {std::make_pair("activation_min", lo), std::make_pair("activation_max", hi)}) {
-    ir::Attribute f;
-    f.name = name;
-    f.type = ir::Attribute::Type::kFloat;
-    f.f = value;
-    fused.attributes[name] = f;
-  }
-}
+void SetClip(ir::Node& fused, float lo, float hi) { SetActivation(fused, FusableActivation{"Clip", {lo, hi}, ""}); }
 
 // QLinearConv / QLinearMatMul (the QOperator form) with constant symmetric
 // int8 weights and scalar activation parameters, as Int8Conv / Int8MatMul.

@@ -59,7 +59,8 @@ class QdqFusion : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Quantizes `b` (random calibration) and runs float, unfused and fused on `input`.
-  Outputs Run(testing::ModelBuilder& b, const Tensor& input, bool per_channel, DataType activations) {
+  Outputs Run(testing::ModelBuilder& b, const Tensor& input, bool per_channel, DataType activations,
+              bool dynamic = false) {
     const std::string float_path = (dir_ / "float.onnx").string();
     const std::string int8_path = (dir_ / "int8.onnx").string();
     b.Save(float_path);
@@ -69,6 +70,7 @@ class QdqFusion : public ::testing::Test {
     request.calibration_random = 8;
     request.options.per_channel = per_channel;
     request.options.activation_type = activations;
+    request.options.dynamic = dynamic;
     request.threads = 1;
     auto summary = quantization::QuantizeModelFile(request);
     EXPECT_TRUE(summary.ok()) << summary.status().message();
@@ -216,6 +218,46 @@ TEST_F(QdqFusion, MatMulOnRank3ActivationsAndGemmWithFloatOutput) {
     EXPECT_EQ(o.fused_ops["kiln::Int8MatMul"], 2);
     EXPECT_EQ(o.fused_ops["::Gemm"], 0);
     EXPECT_EQ(o.fused_ops["::MatMul"], 0);
+    ExpectQuantizationClose(o, 0.06);
+  }
+}
+
+TEST_F(QdqFusion, FloatBiasAndGeluJoinAnInt8MatMulWithFloatOutput) {
+  // A transformer feed-forward projection: x @ W -> + bias -> GELU (erf
+  // form) -> y. The quantizer leaves the bias Add float, so matmul_fusion
+  // puts bias and GELU into the Int8MatMul as float post-ops.
+  testing::ModelBuilder b(13);
+  b.Input("x", DataType::kFloat, {2, 6, 16}).Output("y", DataType::kFloat, {2, 6, 24});
+  b.Initializer("w", Normal(16 * 24, 0.3f, 50), {16, 24}).Initializer("bias", Normal(24, 0.2f, 51), {24});
+  b.Initializer("sqrt2", {1.4142135f}, {}).Initializer("one", {1.0f}, {}).Initializer("half", {0.5f}, {});
+  b.Node("MatMul", {"x", "w"}, {"m"}).Node("Add", {"m", "bias"}, {"h"});
+  b.Node("Div", {"h", "sqrt2"}, {"d"}).Node("Erf", {"d"}, {"e"}).Node("Add", {"e", "one"}, {"e1"});
+  b.Node("Mul", {"h", "e1"}, {"p"}).Node("Mul", {"p", "half"}, {"y"});
+  Outputs o = Run(b, Input({2, 6, 16}, 52), true, DataType::kUInt8);
+  EXPECT_EQ(o.fused_ops["kiln::Int8MatMul"], 1);
+  EXPECT_EQ(o.fused_ops["::Add"], 0);
+  EXPECT_EQ(o.fused_ops["kiln::Gelu"], 0);
+  EXPECT_EQ(o.fused_ops["::Erf"], 0);
+  ExpectQuantizationClose(o, 0.06);
+}
+
+TEST_F(QdqFusion, DynamicQuantizationRunsAsOneInt8MatMul) {
+  // `kiln quantize --dynamic` writes DynamicQuantizeLinear -> MatMulInteger
+  // -> Cast -> Mul(scale) per MatMul; dynamic_quant_fusion (plus
+  // matmul_fusion for the bias and Relu) makes each one Int8MatMul that
+  // quantizes its float input itself.
+  testing::ModelBuilder b(13);
+  b.Input("x", DataType::kFloat, {3, 7, 32}).Output("y", DataType::kFloat, {3, 7, 8});
+  b.Initializer("w1", Normal(32 * 16, 0.3f, 60), {32, 16}).Initializer("b1", Normal(16, 0.2f, 61), {16});
+  b.Initializer("w2", Normal(16 * 8, 0.3f, 62), {16, 8});
+  b.Node("MatMul", {"x", "w1"}, {"m"}).Node("Add", {"m", "b1"}, {"h"}).Node("Relu", {"h"}, {"r"});
+  b.Node("MatMul", {"r", "w2"}, {"y"});
+  for (bool per_channel : {true, false}) {
+    Outputs o = Run(b, Input({3, 7, 32}, 63), per_channel, DataType::kUInt8, /*dynamic=*/true);
+    EXPECT_EQ(o.fused_ops["kiln::Int8MatMul"], 2) << "per_channel " << per_channel;
+    for (const char* op : {"::DynamicQuantizeLinear", "::MatMulInteger", "::Cast", "::Mul", "::Add", "::Relu"}) {
+      EXPECT_EQ(o.fused_ops[op], 0) << op;
+    }
     ExpectQuantizationClose(o, 0.06);
   }
 }

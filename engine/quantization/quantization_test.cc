@@ -172,9 +172,36 @@ TEST_F(QuantizeRoundTrip, ExcludedOperatorsStayFloatAndEveryMethodWorks) {
     request.threads = 1;
     auto summary = QuantizeModelFile(request);
     ASSERT_TRUE(summary.ok()) << summary.status().message();
-    EXPECT_EQ(summary->quantized_activations, 3);  // x, r1, r2
+    // x and r1; r2 feeds only the excluded (float) GlobalAveragePool, so it stays float.
+    EXPECT_EQ(summary->quantized_activations, 2);
     EXPECT_GT(summary->accuracy.outputs[0].cosine_similarity, 0.98);
   }
+}
+
+TEST_F(QuantizeRoundTrip, OnlyOperatorsWithIntegerKernelsGetQdq) {
+  // x -> MatMul(W) -> Add(bias) -> MatMul(., k) -> y, with k a second input:
+  // a transformer's projection, its bias and an attention-score product.
+  testing::ModelBuilder b(13);
+  b.Input("x", DataType::kFloat, {4, 8}).Input("k", DataType::kFloat, {8, 4}).Output("y", DataType::kFloat, {4, 4});
+  b.Initializer("w", RandomValues(8 * 8, 0.3f, 21), {8, 8});
+  b.Initializer("bias", RandomValues(8, 0.1f, 22), {8});
+  b.Node("MatMul", {"x", "w"}, {"h"});
+  b.Node("Add", {"h", "bias"}, {"hb"});
+  b.Node("MatMul", {"hb", "k"}, {"y"});
+  b.Save(Path("float.onnx"));
+  QuantizeRequest request;
+  request.model_path = Path("float.onnx");
+  request.output_path = Path("int8.onnx");
+  request.calibration_random = 4;
+  request.threads = 1;
+  auto summary = QuantizeModelFile(request);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  // Only the projection's input: its output feeds a float bias Add, and
+  // the product of two activations has no integer kernel.
+  EXPECT_EQ(summary->quantized_activations, 1);
+  EXPECT_EQ(CountOps(Path("int8.onnx"), "QuantizeLinear"), 1);
+  EXPECT_EQ(CountOps(Path("int8.onnx"), "DequantizeLinear"), 2);  // x and the weight
+  EXPECT_GT(summary->accuracy.outputs[0].cosine_similarity, 0.99);
 }
 
 TEST_F(QuantizeRoundTrip, DynamicRewritesMatMulAndGemm) {

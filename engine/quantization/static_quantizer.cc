@@ -79,23 +79,19 @@ Result<StaticPlan> PlanStaticQuantization(const onnx::ModelProto& model_in, cons
   std::set<std::string> graph_outputs;
   for (const auto& vi : g.output()) graph_outputs.insert(vi.name());
 
-  StaticPlan plan;
-  std::set<std::string> chosen;
-  auto choose = [&](const std::string& name) {
-    if (name.empty() || chosen.count(name) || !editor.IsFloat(name) || editor.FindInitializer(name)) return;
-    chosen.insert(name);
-    plan.activations.push_back(name);
-  };
-  for (const auto& node : g.node()) {
-    if (!IsQuantized(node, options)) continue;
-    const bool weighted = IsWeighted(node.op_type());
-    for (int i = 0; i < node.input_size(); ++i) {
-      if (weighted && i == 2) break;  // bias
-      choose(node.input(i));
-    }
-    if (!weighted || node.output_size() != 1) continue;
-    // The output (or that of a Relu / Clip right after it) becomes int8 too, so that
-    // consecutive integer operators hand int8 tensors to each other.
+  // Which nodes run as integer operators: Conv / Gemm / MatMul with a
+  // constant float weight, and the other quantizable operators (Add, Concat,
+  // pooling) when every non-constant input comes from such a node (a CNN's
+  // residual Add, a pool between convolutions). A bias Add, an Add of two
+  // float values and a MatMul of two activations (attention scores) stay
+  // float: no integer kernel would run them, and their Q/DQ pairs would only
+  // cost accuracy and time and keep float fusions (attention, GELU,
+  // LayerNorm, bias epilogues) from matching.
+  std::set<std::string> graph_inputs = GraphInputNames(g);
+  auto constant = [&](const std::string& name) { return editor.FindInitializer(name) && !graph_inputs.count(name); };
+  // A node's result as its readers see it: its output, or that of a Relu /
+  // Clip that is its only reader (absorbed into the integer kernel).
+  auto result_of = [&](const onnx::NodeProto& node) {
     std::string out = node.output(0);
     auto it = consumers.find(out);
     if (it != consumers.end() && it->second.size() == 1 && !graph_outputs.count(out)) {
@@ -105,7 +101,51 @@ Result<StaticPlan> PlanStaticQuantization(const onnx::ModelProto& model_in, cons
         out = next.output(0);
       }
     }
-    if (!graph_outputs.count(out)) choose(out);
+    return out;
+  };
+  std::vector<bool> integer(static_cast<size_t>(g.node_size()), false);
+  std::set<std::string> integer_results;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const onnx::NodeProto& node = g.node(i);
+    if (!IsQuantized(node, options) || node.output_size() != 1) continue;
+    bool runs_integer;
+    if (IsWeighted(node.op_type())) {
+      runs_integer = node.input_size() >= 2 && constant(node.input(1)) && editor.IsFloat(node.input(1));
+    } else {
+      runs_integer = true;
+      for (const auto& in : node.input()) {
+        if (!in.empty() && !integer_results.count(in)) runs_integer = false;
+      }
+    }
+    if (!runs_integer) continue;
+    integer[static_cast<size_t>(i)] = true;
+    integer_results.insert(result_of(node));
+  }
+
+  StaticPlan plan;
+  std::set<std::string> chosen;
+  auto choose = [&](const std::string& name) {
+    if (name.empty() || chosen.count(name) || !editor.IsFloat(name) || editor.FindInitializer(name)) return;
+    chosen.insert(name);
+    plan.activations.push_back(name);
+  };
+  for (int i = 0; i < g.node_size(); ++i) {
+    if (!integer[static_cast<size_t>(i)]) continue;
+    const onnx::NodeProto& node = g.node(i);
+    const bool weighted = IsWeighted(node.op_type());
+    for (int k = 0; k < node.input_size(); ++k) {
+      if (weighted && k >= 1) break;  // weight and bias: quantized as initializers
+      choose(node.input(k));
+    }
+    // The result becomes int8 too when only integer operators read it, so
+    // that consecutive integer operators hand int8 tensors to each other.
+    const std::string out = result_of(node);
+    if (graph_outputs.count(out)) continue;
+    auto readers = consumers.find(out);
+    if (readers == consumers.end()) continue;
+    bool all_integer = true;
+    for (int r : readers->second) all_integer = all_integer && integer[static_cast<size_t>(r)];
+    if (all_integer) choose(out);
   }
   // Keep graph order: producers before consumers.
   std::map<std::string, int> order;

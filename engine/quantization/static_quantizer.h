@@ -26,11 +26,15 @@ struct StaticPlan {
   std::vector<std::string> activations;
 };
 
-// Chooses the activations: inputs of Conv, Gemm, MatMul, Add, Concat and the
-// pooling operators, and the outputs of Conv/Gemm/MatMul (after a following
-// Relu, which is absorbed) unless they are graph outputs. Nodes named in
-// options.exclude (by name or op type) stay float. InvalidArgument when the
-// model's opset is too old (10, 13 for per-channel).
+// Chooses the activations around the operators that will run as integer
+// kernels: Conv / Gemm / MatMul with a constant weight, and Add, Concat and
+// pooling whose inputs all come from such operators. Their activation
+// inputs are quantized, and so are their results (after a following Relu /
+// Clip, which is absorbed) when only integer operators read them and they
+// are not graph outputs. Bias Adds, activation x activation MatMuls and
+// everything else stay float. Nodes named in options.exclude (by name or op
+// type) stay float. InvalidArgument when the model's opset is too old (10,
+// 13 for per-channel).
 Result<StaticPlan> PlanStaticQuantization(const onnx::ModelProto& model, const std::string& base_dir,
                                           const QuantizeOptions& options);
 

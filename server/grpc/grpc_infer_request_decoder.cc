@@ -304,4 +304,11 @@ Result<DecodedGrpcInferRequest> DecodeGrpcInferRequest(std::shared_ptr<const Mod
   return decoded;
 }
 
+Status InferRequestError(const InferenceService& service, const ModelInferRequest& message, Status decode_error) {
+  if (message.model_name().empty()) return decode_error;
+  Result<bool> ready = service.IsModelReady(message.model_name(), message.model_version());
+  if (!ready.ok() && ready.status().code() == StatusCode::kNotFound) return ready.status();
+  return decode_error;
+}
+
 }  // namespace kiln::server

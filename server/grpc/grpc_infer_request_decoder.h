@@ -21,6 +21,7 @@
 
 #include "engine/core/status.h"
 #include "server/core/infer_types.h"
+#include "server/core/inference_service.h"
 #include "server/proto/grpc_service.pb.h"
 
 namespace kiln::server {
@@ -33,5 +34,12 @@ struct DecodedGrpcInferRequest {
 };
 
 Result<DecodedGrpcInferRequest> DecodeGrpcInferRequest(std::shared_ptr<const inference::ModelInferRequest> message);
+
+// The error to answer when decoding `message` failed with `decode_error`:
+// NotFound when the model or version it names does not exist (what the HTTP
+// front-end answers, whose URL names the model before the body is read),
+// else `decode_error`. Costs a lookup on the error path only.
+Status InferRequestError(const InferenceService& service, const inference::ModelInferRequest& message,
+                         Status decode_error);
 
 }  // namespace kiln::server

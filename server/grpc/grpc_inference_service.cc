@@ -111,7 +111,7 @@ Reactor* GrpcInferenceService::ModelInfer(Context* context, const inference::Mod
       holder != nullptr ? holder->shared_request() : std::make_shared<inference::ModelInferRequest>(*request);
 
   Result<DecodedGrpcInferRequest> decoded = DecodeGrpcInferRequest(std::move(shared_request));
-  if (!decoded.ok()) return FinishNow(context, decoded.status());
+  if (!decoded.ok()) return FinishNow(context, InferRequestError(service_, *request, decoded.status()));
 
   Reactor* reactor = context->DefaultReactor();
   const bool typed_contents = decoded->typed_contents;

@@ -149,6 +149,18 @@ TEST_F(GrpcServerTest, UnknownModelOrVersionIsNotFound) {
   const ::grpc::Status status = Infer(request, &response);
   EXPECT_EQ(status.error_code(), ::grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "unknown model 'nope'");
+
+  // An unknown model is reported as such even when the request is also
+  // malformed (here: an input without data), as HTTP's 404 does.
+  ModelInferRequest malformed = EchoRequest("nope");
+  AddInput(&malformed, "x", "INT32", {1});
+  const ::grpc::Status malformed_status = Infer(malformed, &response);
+  EXPECT_EQ(malformed_status.error_code(), ::grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(malformed_status.error_message(), "unknown model 'nope'");
+  // For a known model the decoding error stays.
+  ModelInferRequest known_malformed = EchoRequest("echo");
+  AddInput(&known_malformed, "x", "INT32", {1});
+  EXPECT_EQ(Infer(known_malformed, &response).error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(GrpcServerTest, ConfigStatisticsAndRepository) {

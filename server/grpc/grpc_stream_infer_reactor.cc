@@ -48,7 +48,7 @@ void GrpcStreamInferReactor::OnReadDone(bool ok) {
 
   Result<DecodedGrpcInferRequest> decoded = DecodeGrpcInferRequest(request);
   if (!decoded.ok()) {
-    Complete(ErrorResponse(*request, decoded.status()));
+    Complete(ErrorResponse(*request, InferRequestError(service_, *request, decoded.status())));
     return;
   }
   const bool typed_contents = decoded->typed_contents;

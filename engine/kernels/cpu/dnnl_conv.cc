@@ -54,8 +54,9 @@ Result<dnnl::memory> ToLayout(const dnnl::memory& plain, const dnnl::memory::des
 
 }  // namespace
 
-DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout)
-    : activation_(activation), residual_sum_(residual_sum), layout_(layout) {
+DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout,
+                   DnnlConvAlgorithm algorithm)
+    : activation_(activation), residual_sum_(residual_sum), layout_(layout), algorithm_(algorithm) {
   if (const Tensor* w = init.ConstantInput(1); w != nullptr) constant_weights_ = *w;
 }
 
@@ -125,15 +126,28 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
   const dnnl::memory::desc dst_any =
       layout_.y_channels_last ? plan.dst_io : dnnl::memory::desc(DnnlDims(dst_shape), kF32, tag::any);
   const dnnl::memory::desc weights_any(DnnlDims(weights_shape), kF32, tag::any);
+  auto make_desc = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+    return has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, algorithm, src,
+                                                      weights_any, plan.bias, dst, strides, dilations, pad_l, pad_r)
+                    : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, algorithm, src,
+                                                      weights_any, dst, strides, dilations, pad_l, pad_r);
+  };
+  // Winograd needs its own blocked layouts (src and dst reordered at the
+  // edges); when oneDNN has no Winograd for this shape the direct one runs.
+  std::optional<dnnl::convolution_forward::primitive_desc> winograd;
+  if (algorithm_ == DnnlConvAlgorithm::kWinograd) {
+    try {
+      const dnnl::memory::desc src(DnnlDims(src_shape), kF32, tag::any), dst(DnnlDims(dst_shape), kF32, tag::any);
+      winograd.emplace(make_desc(dnnl::algorithm::convolution_winograd, src, dst), attr, DnnlEngine());
+    } catch (const dnnl::error&) {
+      winograd.reset();
+    }
+  }
   KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
-    dnnl::convolution_forward::desc desc =
-        has_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_any, weights_any,
-                                                   plan.bias, dst_any, strides, dilations, pad_l, pad_r)
-                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
-                                                   strides, dilations, pad_l, pad_r);
-    dnnl::convolution_forward::primitive_desc pd(desc, attr, DnnlEngine());
+    const dnnl::convolution_forward::primitive_desc pd =
+        winograd ? *winograd
+                 : dnnl::convolution_forward::primitive_desc(
+                       make_desc(dnnl::algorithm::convolution_direct, src_any, dst_any), attr, DnnlEngine());
     plan.src = pd.src_desc();
     plan.dst = pd.dst_desc();
     plan.weights = pd.weights_desc();

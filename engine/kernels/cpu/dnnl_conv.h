@@ -38,10 +38,15 @@ struct DnnlConvLayout {
   bool any() const { return x_channels_last || y_channels_last || residual_channels_last; }
 };
 
+// kWinograd: oneDNN's Winograd algorithm where it has one for the shape
+// (3x3, stride 1; set by passes/conv_winograd), else direct.
+enum class DnnlConvAlgorithm { kDirect, kWinograd };
+
 class DnnlConv {
  public:
   // `init` gives the constant weights (input 1) when there are any.
-  DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout = {});
+  DnnlConv(const KernelInit& init, FusedActivation activation, bool residual_sum, DnnlConvLayout layout = {},
+           DnnlConvAlgorithm algorithm = DnnlConvAlgorithm::kDirect);
 
   // With constant weights and a declared input type, builds the plan for
   // that input shape (unknown dimensions taken as 1) now, at session
@@ -82,6 +87,7 @@ class DnnlConv {
   FusedActivation activation_;
   bool residual_sum_;
   DnnlConvLayout layout_;
+  DnnlConvAlgorithm algorithm_;
   mutable DnnlPrimitiveCache<Plan> plans_;
   mutable std::mutex packed_mutex_;
   mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded

@@ -4,7 +4,9 @@
 // Conv's attributes plus FusedActivation's (fused_activation.h), and
 // x_channels_last / y_channels_last / z_channels_last (ints, default 0):
 // the tensor is stored channels-last (NHWC in memory; its shape stays
-// NCHW), set by passes/conv_channels_last on chains of convolutions.
+// NCHW), set by passes/conv_channels_last on chains of convolutions;
+// algorithm (string, default "direct"): "winograd" where
+// passes/conv_winograd chose it.
 // float32 runs as one oneDNN convolution with sum and eltwise post-ops;
 // anything else (plain layouts only) runs Conv on Kiln's path, then the sum
 // and the activation.
@@ -23,8 +25,11 @@ constexpr int kResidualInput = 3;
 class FusedConvKernel final : public OpKernel {
  public:
   FusedConvKernel(ConvAttributes attrs, FusedActivation activation, bool residual, DnnlConvLayout layout,
-                  const KernelInit& init)
-      : attrs_(std::move(attrs)), activation_(activation), layout_(layout), dnnl_(init, activation, residual, layout) {
+                  DnnlConvAlgorithm algorithm, const KernelInit& init)
+      : attrs_(std::move(attrs)),
+        activation_(activation),
+        layout_(layout),
+        dnnl_(init, activation, residual, layout, algorithm) {
     dnnl_.Prepare(init, attrs_);
   }
 
@@ -87,7 +92,13 @@ Result<std::unique_ptr<OpKernel>> MakeFusedConv(const KernelInit& init) {
   layout.x_channels_last = init.node.GetInt("x_channels_last", 0) != 0;
   layout.y_channels_last = init.node.GetInt("y_channels_last", 0) != 0;
   layout.residual_channels_last = residual && init.node.GetInt("z_channels_last", 0) != 0;
-  return std::unique_ptr<OpKernel>(new FusedConvKernel(std::move(attrs), activation, residual, layout, init));
+  const std::string algorithm = init.node.GetString("algorithm", "direct");
+  if (algorithm != "direct" && algorithm != "winograd") {
+    return Status::InvalidArgument("FusedConv: unknown algorithm '" + algorithm + "' (direct or winograd)");
+  }
+  return std::unique_ptr<OpKernel>(new FusedConvKernel(
+      std::move(attrs), activation, residual, layout,
+      algorithm == "winograd" ? DnnlConvAlgorithm::kWinograd : DnnlConvAlgorithm::kDirect, init));
 }
 
 }  // namespace kiln::cpu

@@ -1,9 +1,12 @@
 // kiln::Int8MatMul: x[..., K] (uint8/int8) times a constant int8 weight
 // [K, N], run by oneDNN's int8 matmul (AVX-512 VNNI where present): int32
 // accumulation and bias, per-column requantization to uint8/int8 (or
-// dequantization to float), optional fused Relu. Produced by
+// dequantization to float, then an optional float bias), optional fused
+// activation (any FusedActivation with a float output). Produced by
 // passes/qdq_fusion.h from QDQ MatMul and Gemm patterns (Gemm weights are
-// stored transposed to [K, N]); see int8_params.h for inputs.
+// stored transposed to [K, N]) and by passes/dynamic_quant_fusion.h from
+// DynamicQuantizeLinear + MatMulInteger (float x, quantized here per run);
+// see int8_params.h for inputs.
 //
 // The weight is reordered into oneDNN's preferred layout once per layout;
 // primitives are cached per row count. Compute is thread-safe.
@@ -14,7 +17,10 @@
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
+#include "engine/kernels/cpu/quantize_util.h"
+#include "engine/kernels/cpu/vector_math.h"
 #include "engine/runtime/kernel_context.h"
+#include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
 namespace {
@@ -49,9 +55,12 @@ class Int8MatMulKernel : public OpKernel {
     const Tensor& x = ctx.input(0);
     const Tensor& w = *params_.weight;
     const int64_t k = w.dim(0), n = w.dim(1);
-    if (x.rank() < 1 || x.dim(x.rank() - 1) != k || (x.dtype() != DataType::kUInt8 && x.dtype() != DataType::kInt8)) {
-      return Status::InvalidArgument(ctx.node().Describe() + ": input must be uint8/int8 [..., " + std::to_string(k) +
-                                     "], got " + std::string(DataTypeName(x.dtype())) + " " +
+    const bool x_ok = params_.dynamic_input ? x.dtype() == DataType::kFloat
+                                            : x.dtype() == DataType::kUInt8 || x.dtype() == DataType::kInt8;
+    if (x.rank() < 1 || x.dim(x.rank() - 1) != k || !x_ok) {
+      return Status::InvalidArgument(ctx.node().Describe() + ": input must be " +
+                                     (params_.dynamic_input ? "float32" : "uint8/int8") + " [..., " +
+                                     std::to_string(k) + "], got " + std::string(DataTypeName(x.dtype())) + " " +
                                      ShapeToString(x.shape()));
     }
     const int64_t m = k == 0 ? 0 : x.num_elements() / k;
@@ -59,22 +68,69 @@ class Int8MatMulKernel : public OpKernel {
     y_shape.back() = n;
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, y_shape);
     if (m == 0 || n == 0) return Status::Ok();
+    const DataType src_type = params_.dynamic_input ? DataType::kUInt8 : x.dtype();
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPlan> plan,
-                          plans_.GetOrBuild({m, x.dtype() == DataType::kInt8 ? 1 : 0},
-                                            [&] { return BuildPlan(m, x.dtype()); }));
+                          plans_.GetOrBuild({m, src_type == DataType::kInt8 ? 1 : 0},
+                                            [&] { return BuildPlan(m, src_type); }));
     const int threads = DnnlThreadsFor(ctx, plan->flops);
     dnnl::memory scratch;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8MatMul", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, DnnlWrap(plan->src, x.raw_data())},
+    const void* src = x.raw_data();
+    DynamicInput dynamic;
+    if (params_.dynamic_input) {
+      dynamic = QuantizeDynamically(x.data<float>(), x.num_elements(), ctx.thread_pool());
+      src = dynamic.quantized.data();
+    }
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, DnnlWrap(plan->src, src)},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
                                                {DNNL_ARG_DST, DnnlWrap(plan->dst, y.raw_data())},
                                                {DNNL_ARG_SCRATCHPAD, scratch}};
+    if (params_.dynamic_input) {
+      args.emplace(DNNL_ARG_ATTR_OUTPUT_SCALES,
+                   DnnlWrap(dnnl::memory::desc({n}, dt::f32, tag::a), dynamic.output_scales.data()));
+      args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
+                   DnnlWrap(dnnl::memory::desc({1}, dt::s32, tag::a), &dynamic.zero_point));
+    }
     if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
+    if (params_.float_bias) {
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
+                   DnnlWrap(params_.FloatBiasDesc(), params_.float_bias->raw_data()));
+    }
     return DnnlExecute(plan->primitive, args, threads, "Int8MatMul");
   }
 
  private:
   Int8MatMulKernel() = default;
+
+  // A float input quantized for one run, as DynamicQuantizeLinear does:
+  // uint8 over [min(x, 0), max(x, 0)], and the matching output scales.
+  struct DynamicInput {
+    std::vector<uint8_t> quantized;
+    std::vector<float> output_scales;
+    int32_t zero_point = 0;
+  };
+
+  DynamicInput QuantizeDynamically(const float* x, int64_t count, ThreadPool* pool) const {
+    DynamicInput d;
+    float lo = 0.0f, hi = 0.0f;
+    vec::MinMax(x, count, &lo, &hi);
+    lo = std::min(lo, 0.0f);
+    hi = std::max(hi, 0.0f);
+    constexpr float kQMax = 255.0f;
+    const float scale = (hi - lo) / kQMax;
+    d.quantized.resize(static_cast<size_t>(count));
+    if (scale > 0.0f) {
+      d.zero_point = SaturateRound<uint8_t>(-lo / scale);
+      ParallelFor(pool, count, 1 << 16, [&](int64_t begin, int64_t end) {
+        vec::Quantize(x + begin, d.quantized.data() + begin, end - begin, scale, d.zero_point, 0, 255);
+      });
+    } else {
+      std::fill(d.quantized.begin(), d.quantized.end(), uint8_t{0});
+    }
+    d.output_scales.resize(params_.weight_scales.size());
+    for (size_t c = 0; c < d.output_scales.size(); ++c) d.output_scales[c] = scale * params_.weight_scales[c];
+    return d;
+  }
 
   Result<MatMulPlan> BuildPlan(int64_t m, DataType x_type) const {
     const Tensor& w = *params_.weight;
@@ -87,8 +143,14 @@ class Int8MatMulKernel : public OpKernel {
     plan.dst = dnnl::memory::desc({m, n}, dst_type, tag::ab);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    attr.set_output_scales(1 << 1, params_.OutputScales());
-    if (params_.x_zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {params_.x_zero_point});
+    if (params_.dynamic_input) {
+      // x's scale and zero point change with every run.
+      attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+      attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    } else {
+      attr.set_output_scales(1 << 1, params_.OutputScales());
+      if (params_.x_zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {params_.x_zero_point});
+    }
     if (params_.quantized_output && params_.y_zero_point != 0) {
       attr.set_zero_points(DNNL_ARG_DST, 0, {params_.y_zero_point});
     }

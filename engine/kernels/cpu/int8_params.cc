@@ -1,6 +1,5 @@
 #include "engine/kernels/cpu/int8_params.h"
 
-#include <limits>
 
 namespace kiln::cpu {
 namespace {
@@ -41,9 +40,14 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
   Int8Params p;
   const ir::Node& node = init.node;
   if (node.inputs.size() < 5) return Status::InvalidArgument(node.Describe() + ": expects at least 5 inputs");
-  KILN_ASSIGN_OR_RETURN(p.x_scale, Scale(init, 1));
-  DataType x_type = DataType::kUInt8;
-  KILN_ASSIGN_OR_RETURN(p.x_zero_point, ZeroPoint(init, 2, &x_type));
+  p.dynamic_input = node.GetInt("dynamic_quantization", 0) != 0;
+  if (!p.dynamic_input) {
+    KILN_ASSIGN_OR_RETURN(p.x_scale, Scale(init, 1));
+    DataType x_type = DataType::kUInt8;
+    KILN_ASSIGN_OR_RETURN(p.x_zero_point, ZeroPoint(init, 2, &x_type));
+  } else if ((node.inputs.size() > 1 && !node.inputs[1].empty()) || (node.inputs.size() > 2 && !node.inputs[2].empty())) {
+    return Status::InvalidArgument(node.Describe() + ": with dynamic quantization x_scale and x_zero_point are computed, not inputs");
+  }
   KILN_ASSIGN_OR_RETURN(p.weight, RequireConstant(init, 3, "the weight"));
   if (p.weight->dtype() != DataType::kInt8) return Status::InvalidArgument(node.Describe() + ": the weight must be int8");
   KILN_ASSIGN_OR_RETURN(const Tensor* ws, RequireConstant(init, 4, "the weight scale"));
@@ -62,26 +66,43 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
     KILN_ASSIGN_OR_RETURN(p.y_scale, Scale(init, 6));
     KILN_ASSIGN_OR_RETURN(p.y_zero_point, ZeroPoint(init, 7, &p.y_type));
   }
-  const std::string activation = node.GetString("activation", "");
-  if (!activation.empty() && activation != "Relu" && activation != "Clip") {
-    return Status::Unimplemented(node.Describe() + ": activation '" + activation + "' is not supported");
+  if (node.inputs.size() > 8 && !node.inputs[8].empty()) {
+    KILN_ASSIGN_OR_RETURN(p.float_bias, RequireConstant(init, 8, "the float bias"));
+    if (p.float_bias->dtype() != DataType::kFloat || p.float_bias->num_elements() != channels) {
+      return Status::InvalidArgument(node.Describe() + ": the float bias must be float32 with one value per output channel");
+    }
+    if (p.quantized_output) {
+      return Status::InvalidArgument(node.Describe() + ": a float bias needs a float output (no y_scale)");
+    }
   }
-  p.relu = activation == "Relu";
-  p.clip = activation == "Clip";
-  p.clip_min = node.GetFloat("activation_min", -std::numeric_limits<float>::infinity());
-  p.clip_max = node.GetFloat("activation_max", std::numeric_limits<float>::infinity());
+  if (p.dynamic_input && (p.quantized_output || p.bias != nullptr)) {
+    return Status::InvalidArgument(node.Describe() +
+                                   ": with dynamic quantization the output is float and the bias a float bias");
+  }
+  KILN_ASSIGN_OR_RETURN(p.activation, FusedActivation::FromNode(node));
+  using Kind = FusedActivation::Kind;
+  const Kind kind = p.activation.kind;
+  if (p.quantized_output && kind != Kind::kNone && kind != Kind::kRelu && kind != Kind::kClip) {
+    return Status::Unimplemented(node.Describe() + ": with a quantized output only Relu and Clip can be fused");
+  }
   return p;
 }
 
 dnnl::post_ops Int8Params::PostOps() const {
   dnnl::post_ops ops;
-  if (relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-  if (clip) {
-    // The post-op sees x_scale*w_scale*acc (/ y_scale): clip in the same units.
-    const float unit = quantized_output ? y_scale : 1.0f;
-    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, clip_min / unit, clip_max / unit);
+  if (float_bias != nullptr) ops.append_binary(dnnl::algorithm::binary_add, FloatBiasDesc());
+  if (activation.kind == FusedActivation::Kind::kClip && quantized_output) {
+    // The post-op sees x_scale*w_scale*acc / y_scale: clip in the same units.
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, activation.alpha / y_scale, activation.beta / y_scale);
+  } else {
+    activation.AppendTo(ops);
   }
   return ops;
+}
+
+dnnl::memory::desc Int8Params::FloatBiasDesc() const {
+  return dnnl::memory::desc({1, static_cast<int64_t>(weight_scales.size())}, dnnl::memory::data_type::f32,
+                            dnnl::memory::format_tag::ab);
 }
 
 std::vector<float> Int8Params::OutputScales() const {

@@ -3,7 +3,16 @@
 // once at session creation. Inputs, in order:
 //   0 x (uint8/int8)  1 x_scale  2 x_zero_point  3 W (int8, constant)
 //   4 W_scale [channels]  5 bias (int32, optional)  6 y_scale  7 y_zero_point
-// Without y_scale the output is float32 (dequantized). Immutable after Create.
+//   8 float_bias (float32 [channels], optional; float output only)
+// With the attribute dynamic_quantization = 1 (Int8MatMul only, from
+// passes/dynamic_quant_fusion.h) x is float32 and inputs 1 and 2 are absent:
+// x is quantized to uint8 at run time from its own range, as ONNX's
+// DynamicQuantizeLinear does.
+// Without y_scale the output is float32 (dequantized); a float bias (a bias
+// Add fused by passes/matmul_fusion) is then added after dequantization.
+// The activation is FusedActivation's attributes (fused_activation.h); with
+// a quantized output only Relu and Clip, which commute with the output
+// scale. Immutable after Create.
 #pragma once
 
 #include <cstdint>
@@ -12,11 +21,13 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/core/status.h"
+#include "engine/kernels/cpu/fused_activation.h"
 #include "engine/runtime/op_kernel.h"
 
 namespace kiln::cpu {
 
 struct Int8Params {
+  bool dynamic_input = false;  // x is float, quantized per run (x_scale, x_zero_point unused)
   float x_scale = 1;
   int32_t x_zero_point = 0;
   const Tensor* weight = nullptr;  // int8, owned by the graph
@@ -26,9 +37,8 @@ struct Int8Params {
   float y_scale = 1;
   int32_t y_zero_point = 0;
   DataType y_type = DataType::kFloat;
-  bool relu = false;
-  bool clip = false;  // clamp to [clip_min, clip_max] (Clip, e.g. ReLU6)
-  float clip_min = 0, clip_max = 0;
+  const Tensor* float_bias = nullptr;  // float32 [channels] or null
+  FusedActivation activation;
 
   // InvalidArgument when an input that must be constant is not, or types or
   // sizes do not match; `channels` is the weight's output-channel count.
@@ -37,8 +47,11 @@ struct Int8Params {
   // Scales oneDNN applies to the int32 accumulator, one per output channel:
   // x_scale * w_scale[c] (/ y_scale when the output is quantized).
   std::vector<float> OutputScales() const;
-  // The fused activation as oneDNN post-ops (empty when none).
+  // The float bias (as binary-add post-op argument 0, when there is one)
+  // and the fused activation as oneDNN post-ops (empty when neither).
   dnnl::post_ops PostOps() const;
+  // The float bias as the [1, channels] tensor PostOps' binary add reads.
+  dnnl::memory::desc FloatBiasDesc() const;
 };
 
 }  // namespace kiln::cpu

@@ -6,6 +6,7 @@
 
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/quantize_util.h"
+#include "engine/kernels/cpu/vector_math.h"
 #include "engine/runtime/kernel_context.h"
 #include "engine/runtime/thread_pool.h"
 
@@ -51,22 +52,14 @@ Result<QuantParams> ReadQuantParams(const KernelContext& ctx, int64_t axis, cons
   return params;
 }
 
-// Per-tensor float -> uint8/int8, the hot path of QDQ models: clamp first
-// (so the rounding trick below stays in range), then round half to even by
-// adding and subtracting 1.5 * 2^23 (exact in the default rounding mode, and
-// vectorizable, unlike a libm call). NaN saturates to the minimum.
+// Per-tensor float -> uint8/int8, the hot path of QDQ models, in
+// vector_math's vectorized loop (round half to even; NaN saturates to the
+// minimum).
 template <typename Q>
 void QuantizeFloatPerTensor(const float* x, Q* y, int64_t n, float scale, int32_t zero_point, ThreadPool* pool) {
-  const float lo = static_cast<float>(std::numeric_limits<Q>::min() - zero_point);
-  const float hi = static_cast<float>(std::numeric_limits<Q>::max() - zero_point);
-  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23
   ParallelFor(pool, n, 1 << 16, [&](int64_t begin, int64_t end) {
-    for (int64_t e = begin; e < end; ++e) {
-      float v = x[e] / scale;
-      v = v >= lo ? v : lo;
-      v = v <= hi ? v : hi;
-      y[e] = static_cast<Q>(static_cast<int32_t>((v + kRound) - kRound) + zero_point);
-    }
+    vec::Quantize(x + begin, y + begin, end - begin, scale, zero_point, std::numeric_limits<Q>::min(),
+                  std::numeric_limits<Q>::max());
   });
 }
 

@@ -67,22 +67,26 @@ template <>
 struct VectorTypes<16> {
   typedef float F __attribute__((vector_size(16)));
   typedef int32_t I __attribute__((vector_size(16)));
+  typedef int8_t B __attribute__((vector_size(4)));
 };
 template <>
 struct VectorTypes<32> {
   typedef float F __attribute__((vector_size(32)));
   typedef int32_t I __attribute__((vector_size(32)));
+  typedef int8_t B __attribute__((vector_size(8)));
 };
 template <>
 struct VectorTypes<64> {
   typedef float F __attribute__((vector_size(64)));
   typedef int32_t I __attribute__((vector_size(64)));
+  typedef int8_t B __attribute__((vector_size(16)));
 };
 
 template <int VB>
 struct Kernels {
   using V = typename VectorTypes<VB>::F;
   using VI = typename VectorTypes<VB>::I;
+  using VB8 = typename VectorTypes<VB>::B;
   static constexpr int kLanes = VB / 4;
 
   KILN_VEC_INLINE static V Load(const float* p) {
@@ -214,6 +218,60 @@ struct Kernels {
       Store(buffer, f(Load(buffer)));
       std::memcpy(y + i, buffer, bytes);
     }
+  }
+
+  // y[i] = clamp(round_half_even(x[i] / scale) + zero_point, qmin, qmax)
+  // as bytes (uint8 or int8 by qmin / qmax). Clamping before rounding keeps
+  // |v| < 2^22, where adding and subtracting 1.5 * 2^23 rounds exactly; the
+  // rounded value is then read straight from the float's mantissa bits.
+  KILN_VEC_INLINE static void Quantize(const float* x, void* y, int64_t n, float scale, int32_t zero_point,
+                                       int32_t qmin, int32_t qmax) {
+    constexpr float kRound = 12582912.0f;  // 1.5 * 2^23
+    const V lo = Splat(static_cast<float>(qmin - zero_point));
+    const V hi = Splat(static_cast<float>(qmax - zero_point));
+    const V s = Splat(scale);
+    const VI bias = AsInt(Splat(kRound)) - zero_point;
+    auto quantize = [&](V v) {
+      v = v / s;
+      v = v >= lo ? v : lo;  // NaN -> qmin
+      v = v > hi ? hi : v;
+      return __builtin_convertvector(AsInt(v + kRound) - bias, VB8);
+    };
+    auto* out = static_cast<int8_t*>(y);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      const VB8 q = quantize(Load(x + i));
+      std::memcpy(out + i, &q, sizeof q);
+    }
+    if (i < n) {
+      float buffer[kLanes] = {};
+      std::memcpy(buffer, x + i, static_cast<size_t>(n - i) * sizeof(float));
+      const VB8 q = quantize(Load(buffer));
+      std::memcpy(out + i, &q, static_cast<size_t>(n - i));
+    }
+  }
+
+  KILN_VEC_INLINE static void MinMax(const float* x, int64_t n, float* lo, float* hi) {
+    // Comparisons with NaN are false, so NaNs never replace a bound.
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    V vlo = Splat(kInf), vhi = Splat(-kInf);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      const V v = Load(x + i);
+      vlo = v < vlo ? v : vlo;
+      vhi = v > vhi ? v : vhi;
+    }
+    float l = kInf, h = -kInf;
+    for (int k = 0; k < kLanes; ++k) {
+      l = vlo[k] < l ? vlo[k] : l;
+      h = vhi[k] > h ? vhi[k] : h;
+    }
+    for (; i < n; ++i) {
+      l = x[i] < l ? x[i] : l;
+      h = x[i] > h ? x[i] : h;
+    }
+    *lo = l;
+    *hi = h;
   }
 
   struct AddOp {
@@ -367,9 +425,14 @@ struct Kernels {
                                float epsilon, float* mean_out, float* inv_std_out) {                               \
     Kernels<VB>::LayerNormRow(x, scale, bias, y, n, epsilon, mean_out, inv_std_out);                               \
   }                                                                                                                 \
+  ATTR void Quantize##NAME(const float* x, void* y, int64_t n, float scale, int32_t zero_point, int32_t qmin,      \
+                           int32_t qmax) {                                                                          \
+    Kernels<VB>::Quantize(x, y, n, scale, zero_point, qmin, qmax);                                                 \
+  }                                                                                                                 \
+  ATTR void MinMax##NAME(const float* x, int64_t n, float* lo, float* hi) { Kernels<VB>::MinMax(x, n, lo, hi); }   \
   constexpr Functions k##NAME##Functions = {ISA,             &Binary##NAME,  &Exp##NAME,  &Erf##NAME,             \
                                             &Tanh##NAME,     &Sigmoid##NAME, &Relu##NAME, &Gelu##NAME,            \
-                                            &SoftmaxRow##NAME, &LayerNormRow##NAME};
+                                            &SoftmaxRow##NAME, &LayerNormRow##NAME, &Quantize##NAME, &MinMax##NAME};
 
 KILN_VEC_DEFINE_ISA(Generic, , 16, Isa::kGeneric)
 #if KILN_VEC_HAVE_X86_VARIANTS

@@ -41,6 +41,13 @@ struct Functions {
   // stores the row's mean and 1/sqrt(var + epsilon) when the pointers are set.
   void (*layer_norm_row)(const float* x, const float* scale, const float* bias, float* y, int64_t n, float epsilon,
                          float* mean_out, float* inv_std_out);
+  // QuantizeLinear with one scale: y[i] = clamp(round_half_even(x[i] / scale)
+  // + zero_point, qmin, qmax) stored as bytes (qmin/qmax 0/255: uint8,
+  // -128/127: int8); NaN gives qmin.
+  void (*quantize)(const float* x, void* y, int64_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax);
+  // *lo = min(x), *hi = max(x); NaNs are skipped (no numbers at all: +inf
+  // and -inf).
+  void (*min_max)(const float* x, int64_t n, float* lo, float* hi);
 };
 
 // The best implementation for this CPU.
@@ -66,5 +73,12 @@ inline void LayerNormRow(const float* x, const float* scale, const float* bias, 
                          float* mean_out = nullptr, float* inv_std_out = nullptr) {
   Best().layer_norm_row(x, scale, bias, y, n, epsilon, mean_out, inv_std_out);
 }
+
+inline void Quantize(const float* x, void* y, int64_t n, float scale, int32_t zero_point, int32_t qmin,
+                     int32_t qmax) {
+  Best().quantize(x, y, n, scale, zero_point, qmin, qmax);
+}
+
+inline void MinMax(const float* x, int64_t n, float* lo, float* hi) { Best().min_max(x, n, lo, hi); }
 
 }  // namespace kiln::cpu::vec

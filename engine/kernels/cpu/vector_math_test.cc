@@ -166,3 +166,72 @@ TEST(VectorMath, LayerNormRow) {
 
 }  // namespace
 }  // namespace kiln::cpu::vec
+
+namespace kiln::cpu::vec {
+namespace {
+
+// The scalar definition of QuantizeLinear (ONNX): saturate(round(x / scale) + zero_point).
+int32_t ReferenceQuantize(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  if (std::isnan(x)) return qmin;
+  const float r = std::nearbyint(x / scale) + static_cast<float>(zero_point);
+  return static_cast<int32_t>(std::min<float>(std::max<float>(r, qmin), qmax));
+}
+
+TEST(VectorMath, QuantizeMatchesReferenceForBothByteTypes) {
+  // Halfway cases (round to even), saturation on both sides, NaN, infinities
+  // and every tail length.
+  std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 1e9f, -1e9f,
+                          std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                          -std::numeric_limits<float>::infinity(), 0.0f, -0.0f};
+  for (float v : Grid(181, -300.0f, 300.0f)) x.push_back(v * 0.37f);
+  struct Range {
+    int32_t qmin, qmax, zero_point;
+  };
+  for (const Functions* f : Available()) {
+    for (const Range r : {Range{0, 255, 128}, Range{0, 255, 0}, Range{-128, 127, 0}, Range{-128, 127, -5}}) {
+      for (float scale : {1.0f, 0.5f, 0.0371f}) {
+        for (size_t n = 0; n <= x.size(); n += (n < 40 ? 1 : 17)) {
+          std::vector<int8_t> y(n + 1, 42);
+          f->quantize(x.data(), y.data(), static_cast<int64_t>(n), scale, r.zero_point, r.qmin, r.qmax);
+          for (size_t i = 0; i < n; ++i) {
+            const int32_t got = r.qmin < 0 ? static_cast<int32_t>(y[i]) : static_cast<int32_t>(static_cast<uint8_t>(y[i]));
+            ASSERT_EQ(got, ReferenceQuantize(x[i], scale, r.zero_point, r.qmin, r.qmax))
+                << "x=" << x[i] << " scale=" << scale << " zp=" << r.zero_point << " on " << IsaName(f->isa);
+          }
+          ASSERT_EQ(y[n], 42) << "wrote past the end, n=" << n;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kiln::cpu::vec
+
+namespace kiln::cpu::vec {
+namespace {
+
+TEST(VectorMath, MinMaxSkipsNaNsAtAnyPosition) {
+  for (const Functions* f : Available()) {
+    for (int64_t n = 1; n <= 70; ++n) {
+      std::vector<float> x = Grid(n, -3.0f, 5.0f);
+      for (int64_t nan_at : {int64_t{0}, n / 2, n - 1}) {
+        std::vector<float> y = x;
+        if (n > 1) y[static_cast<size_t>(nan_at)] = std::numeric_limits<float>::quiet_NaN();
+        float expected_lo = std::numeric_limits<float>::infinity(), expected_hi = -expected_lo;
+        for (float v : y) {
+          if (std::isnan(v)) continue;
+          expected_lo = std::min(expected_lo, v);
+          expected_hi = std::max(expected_hi, v);
+        }
+        float lo = 0, hi = 0;
+        f->min_max(y.data(), n, &lo, &hi);
+        EXPECT_EQ(lo, expected_lo) << "n=" << n << " nan at " << nan_at << " on " << IsaName(f->isa);
+        EXPECT_EQ(hi, expected_hi) << "n=" << n << " nan at " << nan_at << " on " << IsaName(f->isa);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kiln::cpu::vec
