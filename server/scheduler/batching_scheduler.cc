@@ -1,5 +1,6 @@
 #include "server/scheduler/batching_scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "server/scheduler/batch_assembler.h"
@@ -144,6 +145,7 @@ void BatchingScheduler::NotifyWorkers() {
 
 bool BatchingScheduler::CanRunOnCallerLocked(size_t* instance) const {
   if (!caller_path_allowed_ || stopping_ || !queue_.empty()) return false;
+  if (average_execution_ns_.load(std::memory_order_relaxed) >= options_.execute_on_caller_below_us * 1000) return false;
   for (size_t i = 0; i < instance_state_.size(); ++i) {
     if (instance_state_[i] == InstanceState::kIdle) {
       *instance = i;
@@ -233,6 +235,7 @@ void BatchingScheduler::WorkerLoop(size_t instance) {
 
 void BatchingScheduler::RunBatch(size_t instance, std::vector<QueuedRequest> batch) {
   const Session& session = *instances_[instance];
+  const Clock::time_point entered = Clock::now();
   if (options_.on_execution_start) options_.on_execution_start(instance, batch.size());
   const Clock::time_point started = Clock::now();
   BatchOutcome outcome;
@@ -243,6 +246,10 @@ void BatchingScheduler::RunBatch(size_t instance, std::vector<QueuedRequest> bat
     outcome.results.assign(batch.size(), Result<TensorMap>(Status::Internal(
                                              std::string("model execution failed: ") + e.what())));
   }
+  const uint64_t took = NsSince(entered);
+  const uint64_t average = average_execution_ns_.load(std::memory_order_relaxed);
+  average_execution_ns_.store(average == 0 ? std::max<uint64_t>(took, 1) : average - average / 8 + took / 8,
+                              std::memory_order_relaxed);
   uint64_t items = 0;
   for (const QueuedRequest& queued : batch) items += static_cast<uint64_t>(queued.batch_size);
   if (!outcome.results.empty() && outcome.results.front().ok()) {

@@ -11,7 +11,8 @@
 // busy meanwhile (its worker waits), so at most one execution per instance
 // runs at any time; requests arriving meanwhile queue and are picked up by
 // the workers as before. Statistics, ordering numbers and Drain treat it as
-// any other execution (queue time ~0).
+// any other execution (queue time ~0). Models whose executions take longer
+// than execute_on_caller_below_us on average keep the handoff.
 //
 // Queue timeouts are enforced by a timer thread (started with the first
 // request that has a timeout), so a request that times out is answered at
@@ -22,6 +23,7 @@
 // Drain must not be called from a request's `done` callback.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -103,6 +105,10 @@ class BatchingScheduler final : public Scheduler {
   bool stopping_ = false;             // guarded by mutex_: Drain started, no new requests
   bool timer_stop_ = false;           // guarded by mutex_: workers joined, timer may exit
   const bool caller_path_allowed_;    // execute_on_caller, and the batcher never waits for more
+  // Moving average of an execution's duration (hook included), ns; 0 =
+  // none yet. Written after each execution, read by Enqueue; relaxed: a
+  // lost update between instances only nudges the average.
+  std::atomic<uint64_t> average_execution_ns_{0};
   std::vector<InstanceState> instance_state_;  // guarded by mutex_, one per instance
   size_t running_on_callers_ = 0;     // guarded by mutex_: fast-path executions in progress
   std::condition_variable callers_done_cv_;  // Drain: running_on_callers_ reached 0

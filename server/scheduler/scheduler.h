@@ -67,6 +67,12 @@ struct SchedulerOptions {
   // request goes through the queue and a worker (tests that hold executions
   // at on_execution_start while they enqueue more from the same thread).
   bool execute_on_caller = true;
+  // ... but only while the version's executions take less than this on
+  // average (a moving average of every execution, on any thread; the first
+  // request may always run on its caller): a long one would hold a
+  // front-end thread that other connections need, and next to it the
+  // handoff costs nothing that matters.
+  uint64_t execute_on_caller_below_us = 1000;
   // Observation hook (tests): called on an instance's thread with the
   // instance index and the batch's request count just before each engine
   // call. May block (that instance then stalls); must not call back into the

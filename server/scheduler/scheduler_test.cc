@@ -581,6 +581,29 @@ TEST(SchedulerFastPath, RunsOnTheCallerWithTheSameAnswersAndStatistics) {
   }
 }
 
+TEST(SchedulerFastPath, NotTakenOnceExecutionsTakeLong) {
+  Fixture f;
+  SchedulerOptions options;
+  options.execute_on_caller_below_us = 1000;
+  std::vector<std::thread::id> threads;
+  std::mutex mutex;
+  options.on_execution_start = [&](size_t, size_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // a "slow model": over 1000 us
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.push_back(std::this_thread::get_id());
+  };
+  f.Start(options, {MatMulAddSession()}, /*gated=*/false, /*execute_on_caller=*/true);
+  f.EnqueueRow(0);  // nothing known yet: runs here
+  ASSERT_EQ(f.answers.count(), 1u);
+  f.EnqueueRow(1);  // executions average 3 ms now: handed to the worker
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(threads.size(), 2u);
+  EXPECT_EQ(threads[0], std::this_thread::get_id());
+  EXPECT_NE(threads[1], std::this_thread::get_id());
+  EXPECT_TRUE(f.answers.result(1).ok());
+}
+
 TEST(SchedulerFastPath, NotTakenWhenTheBatcherWaitsForMoreRequests) {
   Fixture f;
   SchedulerOptions options;
