@@ -96,6 +96,7 @@ int Perf(const PerfArgs& args) {
   if (args.protocol != "http" && args.protocol != "grpc") {
     return ReportError(Status::InvalidArgument("-i/--protocol must be http or grpc, got '" + args.protocol + "'"));
   }
+  if (args.async && args.protocol != "grpc") return ReportError(Status::InvalidArgument("--async needs -i grpc"));
   if (!args.concurrency_range.empty() && !args.request_rate.empty()) {
     return ReportError(Status::InvalidArgument("give --concurrency-range or --request-rate, not both"));
   }
@@ -133,7 +134,6 @@ int Perf(const PerfArgs& args) {
   settings.window = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
   settings.rate_threads = args.rate_threads;
   if (args.async) {
-    if (protocol != server::ClientProtocol::kGrpc) return ReportError(Status::InvalidArgument("--async needs -i grpc"));
     settings.make_pipeline = [url](int connections) { return server::GrpcInferPipeline::Create(url, connections); };
   }
   Result<std::vector<server::ModelStatisticsSnapshot>> before = Status::Unavailable("not read");
