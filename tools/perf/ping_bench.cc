@@ -17,11 +17,13 @@
 #include <vector>
 
 #include "server/client/inference_client.h"
+#include "server/core/lock_order_checks.h"
 #include "tools/perf/load_generator.h"
 
 int main(int argc, char** argv) {
   using namespace kiln;
   using Clock = std::chrono::steady_clock;
+  server::DisableLockOrderChecks();  // as `kiln` does
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s grpc|http HOST:PORT [SECONDS]\n", argv[0]);
     return 2;

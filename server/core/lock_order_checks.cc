@@ -1,9 +1,9 @@
-#include "tools/kiln/lock_order_checks.h"
+#include "server/core/lock_order_checks.h"
 
 #include <absl/synchronization/mutex.h>
 
-namespace kiln::tools {
+namespace kiln::server {
 
 void DisableLockOrderChecks() { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); }
 
-}  // namespace kiln::tools
+}  // namespace kiln::server

@@ -9,8 +9,8 @@
 // before any thread takes an absl::Mutex.
 #pragma once
 
-namespace kiln::tools {
+namespace kiln::server {
 
 void DisableLockOrderChecks();
 
-}  // namespace kiln::tools
+}  // namespace kiln::server
