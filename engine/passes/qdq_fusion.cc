@@ -197,6 +197,35 @@ std::optional<ir::Node> MatchInt8Add(const ir::Graph& graph, const ValueUses& us
   return fused;
 }
 
+// DequantizeLinear(x_q) -> MaxPool -> QuantizeLinear with the same scale,
+// zero point and type on both sides as MaxPool(x_q) -> y_q: quantization is
+// monotonic, so the maximum of the quantized values is the quantized maximum
+// (exactly). Fills `absorbed` with the QuantizeLinear.
+std::optional<ir::Node> MatchQuantizedMaxPool(const ir::Graph& graph, const ValueUses& uses,
+                                              const std::vector<bool>& removed, const ir::Node& pool,
+                                              std::vector<size_t>* absorbed) {
+  if (pool.inputs.size() != 1 || pool.outputs.empty() || pool.outputs[0].empty()) return std::nullopt;
+  for (size_t i = 1; i < pool.outputs.size(); ++i)
+    if (!pool.outputs[i].empty()) return std::nullopt;  // Indices
+  auto it = uses.producer.find(pool.inputs[0]);
+  if (it == uses.producer.end() || !IsOnnxOp(graph.nodes[it->second], "DequantizeLinear")) return std::nullopt;
+  const ir::Node& dq = graph.nodes[it->second];
+  auto xq = ConstantScalarQuant(graph, dq);
+  size_t index = 0;
+  const ir::Node* q = SoleReader(graph, uses, pool.outputs[0], &index);
+  if (!xq || !q || !IsOnnxOp(*q, "QuantizeLinear") || removed[index] || q->GetInt("saturate", 1) != 1 ||
+      q->FindAttribute("output_dtype") != nullptr) {
+    return std::nullopt;
+  }
+  auto yq = ConstantScalarQuant(graph, *q);
+  if (!yq || yq->scale != xq->scale || yq->zero_point != xq->zero_point || yq->type != xq->type) return std::nullopt;
+  ir::Node fused = pool;
+  fused.inputs = {dq.inputs[0]};
+  fused.outputs = {q->outputs[0]};
+  absorbed->push_back(index);
+  return fused;
+}
+
 // The bounds of a Clip with constant (or absent) limits.
 // A constant scalar: an initializer or the output of a Constant node (this
 // pass runs before constant folding turns those into initializers).
@@ -291,6 +320,15 @@ Result<bool> QdqFusionPass::Run(ir::Model& model) {
     if (!removed[n] && (IsOnnxOp(node, "QLinearConv") || IsOnnxOp(node, "QLinearMatMul"))) {
       if (auto fused = MatchQLinear(graph, node)) {
         replacements.emplace_back(n, std::move(*fused));
+        changed = true;
+      }
+      continue;
+    }
+    if (IsOnnxOp(node, "MaxPool") && !removed[n]) {
+      std::vector<size_t> absorbed;
+      if (auto pool = MatchQuantizedMaxPool(graph, uses, removed, node, &absorbed)) {
+        for (size_t i : absorbed) removed[i] = true;
+        replacements.emplace_back(n, std::move(*pool));
         changed = true;
       }
       continue;

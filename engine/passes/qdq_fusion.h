@@ -10,8 +10,10 @@
 // int8 tensors to each other and requantize instead of returning to float.
 // Without a QuantizeLinear after it the fused node outputs float. Residual
 // DequantizeLinear(a) + DequantizeLinear(b) [-> Relu] -> QuantizeLinear
-// becomes kiln::Int8Add, and the QOperator forms QLinearConv / QLinearMatMul
-// with symmetric int8 weights run on the same int8 kernels.
+// becomes kiln::Int8Add, DequantizeLinear -> MaxPool -> QuantizeLinear
+// with equal quantization on both sides a MaxPool of the int8 values, and
+// the QOperator forms QLinearConv / QLinearMatMul with symmetric int8
+// weights run on the same int8 kernels.
 // Requirements: constant int8 symmetric weights (per tensor or per output
 // channel), constant uint8/int8 scalar activation scales and zero points,
 // 2-D convolutions with explicit pads, Gemm without transA. Runs first in the

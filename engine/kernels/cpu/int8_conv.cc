@@ -3,6 +3,10 @@
 // int32 accumulation, int32 bias, per-output-channel requantization to
 // uint8/int8 (or dequantization to float), optional fused Relu. Produced by
 // passes/qdq_fusion.h from QDQ Conv patterns; see int8_params.h for inputs.
+// Attributes x_channels_last / y_channels_last (set by
+// passes/int8_channels_last.h) say that the input / quantized output is
+// stored channels-last (NHWC in memory, the shape stays NCHW); oneDNN's int8
+// convolutions use that layout directly, so such edges need no reorder.
 //
 // Weights are reordered into oneDNN's preferred layout once per primitive
 // layout; primitives are cached per input shape. Compute is thread-safe
@@ -29,7 +33,8 @@ struct ConvPlan {
   dnnl::convolution_forward primitive;
   // Layout changes at the edges (Kiln's NCHW <-> oneDNN's choice), built once.
   std::optional<dnnl::reorder> to_src, from_dst;
-  dnnl::memory::desc src, dst, src_plain, dst_plain, scratchpad;
+  // *_io: the layouts of the tensors Compute gets; src, dst: the primitive's.
+  dnnl::memory::desc src, dst, src_io, dst_io, scratchpad;
   std::shared_ptr<const dnnl::memory> weights;
   Shape dst_shape;
   double flops = 0;
@@ -52,6 +57,11 @@ class Int8ConvKernel : public OpKernel {
     kernel->strides_ = node.GetInts("strides", {1, 1});
     kernel->dilations_ = node.GetInts("dilations", {1, 1});
     kernel->pads_ = node.GetInts("pads", {0, 0, 0, 0});
+    kernel->x_channels_last_ = node.GetInt("x_channels_last", 0) != 0;
+    kernel->y_channels_last_ = node.GetInt("y_channels_last", 0) != 0;
+    if (kernel->y_channels_last_ && !kernel->params_.quantized_output) {
+      return Status::InvalidArgument(node.Describe() + ": y_channels_last needs a quantized output");
+    }
     if (kernel->group_ < 1 || w->dim(0) % kernel->group_ != 0 || kernel->strides_.size() != 2 ||
         kernel->dilations_.size() != 2 || kernel->pads_.size() != 4) {
       return Status::InvalidArgument(node.Describe() + ": bad group, strides, dilations or pads");
@@ -73,9 +83,9 @@ class Int8ConvKernel : public OpKernel {
     const int threads = DnnlThreadsFor(ctx, plan->flops);
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
 
-    const dnnl::memory src_plain = DnnlWrap(plan->src_plain, x.raw_data());
-    const dnnl::memory dst_plain = DnnlWrap(plan->dst_plain, y.raw_data());
-    dnnl::memory src = src_plain, dst = dst_plain, scratch;
+    const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
+    const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
+    dnnl::memory src = src_given, dst = dst_given, scratch;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
       if (plan->to_src) src = dnnl::memory(plan->src, DnnlEngine());
       if (plan->from_dst) dst = dnnl::memory(plan->dst, DnnlEngine());
@@ -83,7 +93,7 @@ class Int8ConvKernel : public OpKernel {
     }));
     if (plan->to_src) {
       KILN_RETURN_IF_ERROR(
-          DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_plain}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
+          DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_given}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
     }
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
@@ -93,7 +103,7 @@ class Int8ConvKernel : public OpKernel {
     KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Int8Conv"));
     if (plan->from_dst) {
       KILN_RETURN_IF_ERROR(
-          DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_plain}}, threads, "Int8Conv"));
+          DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Int8Conv"));
     }
     return Status::Ok();
   }
@@ -113,8 +123,10 @@ class Int8ConvKernel : public OpKernel {
     plan.flops = 2.0 * static_cast<double>(n * m * oh * ow) * static_cast<double>(c / group_ * kh * kw);
     const dt src_type = x.dtype() == DataType::kInt8 ? dt::s8 : dt::u8;
     const dt dst_type = params_.quantized_output ? QuantType(params_.y_type) : dt::f32;
-    plan.src_plain = dnnl::memory::desc({n, c, h, wd}, src_type, tag::nchw);
-    plan.dst_plain = dnnl::memory::desc({n, m, oh, ow}, dst_type, tag::nchw);
+    // The layouts of the tensors Compute gets; channels-last ones are the
+    // primitive's own, planar ones are reordered at the edges.
+    plan.src_io = dnnl::memory::desc({n, c, h, wd}, src_type, x_channels_last_ ? tag::nhwc : tag::nchw);
+    plan.dst_io = dnnl::memory::desc({n, m, oh, ow}, dst_type, y_channels_last_ ? tag::nhwc : tag::nchw);
     const bool grouped = group_ > 1;
     dnnl::memory::dims w_dims = grouped ? dnnl::memory::dims{group_, m / group_, c / group_, kh, kw}
                                         : dnnl::memory::dims{m, c, kh, kw};
@@ -130,8 +142,10 @@ class Int8ConvKernel : public OpKernel {
     attr.set_post_ops(params_.PostOps());
     dnnl::memory::desc weights_desc;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
-      const dnnl::memory::desc src_any({n, c, h, wd}, src_type, tag::any);
-      const dnnl::memory::desc dst_any({n, m, oh, ow}, dst_type, tag::any);
+      const dnnl::memory::desc src_any =
+          x_channels_last_ ? plan.src_io : dnnl::memory::desc({n, c, h, wd}, src_type, tag::any);
+      const dnnl::memory::desc dst_any =
+          y_channels_last_ ? plan.dst_io : dnnl::memory::desc({n, m, oh, ow}, dst_type, tag::any);
       const dnnl::memory::desc w_any(w_dims, dt::s8, tag::any);
       const dnnl::memory::dims strides{strides_[0], strides_[1]};
       const dnnl::memory::dims dilations{dilations_[0] - 1, dilations_[1] - 1};
@@ -149,12 +163,12 @@ class Int8ConvKernel : public OpKernel {
       plan.scratchpad = pd.scratchpad_desc();
       weights_desc = pd.weights_desc();
       plan.primitive = dnnl::convolution_forward(pd);
-      if (!(plan.src == plan.src_plain)) {
-        plan.to_src = dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.src_plain, DnnlEngine(), plan.src));
+      if (!(plan.src == plan.src_io)) {
+        plan.to_src = dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.src_io, DnnlEngine(), plan.src));
       }
-      if (!(plan.dst == plan.dst_plain)) {
+      if (!(plan.dst == plan.dst_io)) {
         plan.from_dst =
-            dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst, DnnlEngine(), plan.dst_plain));
+            dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst, DnnlEngine(), plan.dst_io));
       }
     }));
     KILN_ASSIGN_OR_RETURN(plan.weights, PackedWeights(w_plain, weights_desc));
@@ -177,6 +191,7 @@ class Int8ConvKernel : public OpKernel {
   Int8Params params_;
   int64_t group_ = 1;
   std::vector<int64_t> strides_, dilations_, pads_;
+  bool x_channels_last_ = false, y_channels_last_ = false;
   dnnl::memory::desc bias_desc_;
   mutable DnnlPrimitiveCache<ConvPlan> plans_;
   mutable std::mutex packed_mutex_;

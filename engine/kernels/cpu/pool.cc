@@ -2,8 +2,8 @@
 // reductions over the spatial dims of an N x C x D1 x ... x Dn tensor, with
 // explicit or automatic padding, strides, dilations and ceil mode. Also the
 // internal kiln::MaxPoolChannelsLast / kiln::AveragePoolChannelsLast
-// (conv_channels_last.h): float 2-D pools whose input and output are
-// channels-last in memory (NHWC; the shapes stay NCHW).
+// (conv_channels_last.h, int8_channels_last.h): 2-D pools whose input and
+// output are channels-last in memory (NHWC; the shapes stay NCHW).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -297,7 +297,16 @@ class PoolKernel final : public OpKernel {
   double p_;
 };
 
-// MaxPool / AveragePool over channels-last float data: every output
+// out[c] = max(out[c], in[c]). Restrict-qualified: for byte types the
+// compiler must otherwise assume that a store may change anything, and
+// neither vectorizes nor keeps `n` in a register.
+template <typename T>
+void MaxRow(T* __restrict out, const T* __restrict in, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) out[c] = std::max(out[c], in[c]);
+}
+
+// MaxPool / AveragePool over channels-last data (float32; MaxPool also
+// uint8/int8, the int8 chains of passes/int8_channels_last.h): every output
 // position reduces its window's input rows of C channels into one output row
 // of C channels (contiguous, so the inner loop vectorises); output positions
 // are split over the session's threads.
@@ -309,58 +318,68 @@ class ChannelsLastPoolKernel final : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor& x = ctx.input(0);
-    if (x.dtype() != DataType::kFloat) {
-      return Status::InvalidArgument("channels-last pooling takes float32, got " +
-                                     std::string(DataTypeName(x.dtype())));
+    const bool int8 = x.dtype() == DataType::kUInt8 || x.dtype() == DataType::kInt8;
+    if (x.dtype() != DataType::kFloat && !(int8 && kind_ == PoolKind::kMax)) {
+      return Status::InvalidArgument(std::string("channels-last ") + (kind_ == PoolKind::kMax ? "max" : "average") +
+                                     " pooling does not take " + std::string(DataTypeName(x.dtype())));
     }
     KILN_ASSIGN_OR_RETURN(PoolPlan plan, MakePoolPlan(attrs_, x.shape()));
     Shape out_shape = {x.dim(0), x.dim(1)};
     out_shape.insert(out_shape.end(), plan.out_spatial.begin(), plan.out_spatial.end());
+    Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
+    return DispatchType<TypeList<float, uint8_t, int8_t>>(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Pool<T>(ctx, plan, x, y);
+    });
+  }
+
+ private:
+  template <typename T>
+  void Pool(const KernelContext& ctx, const PoolPlan& plan, const Tensor& x, Tensor& y) const {
     const int64_t channels = x.dim(1);
     const int64_t in_positions = SizeFromDim(x.shape(), 2, x.shape().size());
     const int64_t positions = NumElements(plan.out_spatial);
-    Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, out_shape);
-    const float* src = x.data<float>();
-    float* dst = y.data<float>();
+    const T* src = x.data<T>();
+    T* dst = y.data<T>();
     const bool max = kind_ == PoolKind::kMax;
     auto run = [&](int64_t first, int64_t last) {
       for (int64_t job = first; job < last; ++job) {  // job = n * positions + p
         const int64_t n = job / positions;
         const int64_t p = job % positions;
-        const float* in = src + n * in_positions * channels;
-        float* out = dst + job * channels;
+        const T* in = src + n * in_positions * channels;
+        T* out = dst + job * channels;
         int64_t taps = 0;
         ForEachTap(plan, p, [&](int64_t row, int64_t) {
-          const float* tap = in + row * channels;
+          const T* tap = in + row * channels;
           if (taps == 0) {
             std::copy(tap, tap + channels, out);
           } else if (max) {
-            for (int64_t c = 0; c < channels; ++c) out[c] = std::max(out[c], tap[c]);
+            MaxRow(out, tap, channels);
           } else {
             for (int64_t c = 0; c < channels; ++c) out[c] += tap[c];
           }
           ++taps;
         });
         if (max) {
-          if (taps == 0) std::fill(out, out + channels, std::numeric_limits<float>::lowest());
+          if (taps == 0) std::fill(out, out + channels, std::numeric_limits<T>::lowest());
           continue;
         }
-        const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : taps;
-        if (taps == 0 || divisor <= 0) {
-          std::fill(out, out + channels, 0.0f);
-          continue;
+        if constexpr (std::is_same_v<T, float>) {
+          const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : taps;
+          if (taps == 0 || divisor <= 0) {
+            std::fill(out, out + channels, 0.0f);
+            continue;
+          }
+          const float scale = 1.0f / static_cast<float>(divisor);
+          for (int64_t c = 0; c < channels; ++c) out[c] *= scale;
         }
-        const float scale = 1.0f / static_cast<float>(divisor);
-        for (int64_t c = 0; c < channels; ++c) out[c] *= scale;
       }
     };
     // Enough positions per task that a task has some tens of kilobytes of work.
     const int64_t grain = std::max<int64_t>(1, 8192 / std::max<int64_t>(channels, 1));
     ParallelFor(ctx.thread_pool(), x.dim(0) * positions, grain, run);
-    return Status::Ok();
   }
 
- private:
   PoolKind kind_;
   PoolAttributes attrs_;
   bool count_include_pad_;
