@@ -7,14 +7,18 @@
 #
 #  1. overhead: the INT32 add/sub model (examples/model_repository/simple) at
 #     concurrency 1 over gRPC and HTTP, against the same engine call made in
-#     process (`kiln bench`).
+#     process (`kiln bench`) and against the protocol's bare round trip (a
+#     liveness check, `kiln_ping_bench`).
 #  2. batching: the MLP and the BERT-mini-like model (scripts/export_models.py)
 #     at concurrency 1, 4, 8 and 16 over gRPC, each without and with
-#     dynamic_batching (two copies of the model in one repository).
+#     dynamic_batching (copies of the model in one repository; the MLP also
+#     with max_queue_delay_microseconds: 100). From concurrency 4 on, `kiln
+#     perf --async` (one client thread for all requests in flight).
 #  3. overload: the batched MLP with a bounded queue, first at its measured
 #     capacity, then offered twice that rate for --overload-secs (30 s): the
-#     p99 of accepted requests, how many were rejected and how fast, and the
-#     server's RSS before, during and after.
+#     p99 of accepted requests, how many were rejected and how fast (client
+#     side, and the server's own time for them from its statistics), and the
+#     server's RSS before, during and after. `kiln perf --async` throughout.
 #
 # Needs build/kiln (scripts/build.sh) and the exported models (built into
 # build/models by the reference tests, or /usr/bin/python3
@@ -83,6 +87,7 @@ add_model() {  # name source io extra-config
 }
 add_model mlp mlp "$mlp_io" ""
 add_model mlp_batched mlp "$mlp_io" "dynamic_batching { }"
+add_model mlp_delayed mlp "$mlp_io" "dynamic_batching { max_queue_delay_microseconds: 100 }"
 add_model mlp_bounded mlp "$mlp_io" "dynamic_batching { default_queue_policy { max_queue_size: 32 } }"
 add_model bert_mini bert_mini "$bert_io" ""
 add_model bert_mini_batched bert_mini "$bert_io" "dynamic_batching { }"
@@ -122,31 +127,51 @@ if want overhead; then
     jq -c '{tag: "overhead_inprocess", bench: .}' >> "$results"
   perf overhead grpc simple --concurrency-range 1
   perf overhead http simple --concurrency-range 1
+  for protocol in grpc http; do
+    [ -x build/kiln_ping_bench ] || break
+    port=$http_port
+    [ "$protocol" = grpc ] && port=$grpc_port
+    build/kiln_ping_bench "$protocol" "localhost:$port" "$duration" |
+      awk -v p="$protocol" '{for (i = 1; i < NF; i++) if ($i ~ /^p(50|99)$/) v[$i] = $(i + 1);
+        printf "{\"tag\": \"overhead_floor\", \"protocol\": \"%s\", \"p50\": %s, \"p99\": %s}\n", p, v["p50"], v["p99"]}' >> "$results"
+  done
 fi
 
 # --- 2. dynamic batching -------------------------------------------------------
 if want batching; then
   for c in 1 4 8 16; do
     echo "batching, concurrency $c ..." >&2
-    perf batching grpc mlp --concurrency-range "$c"
-    perf batching grpc mlp_batched --concurrency-range "$c"
-    perf batching grpc bert_mini --concurrency-range "$c" "${bert_args[@]}"
-    perf batching grpc bert_mini_batched --concurrency-range "$c" "${bert_args[@]}"
+    client=()
+    [ "$c" -gt 1 ] && client=(--async)
+    perf batching grpc mlp --concurrency-range "$c" "${client[@]}"
+    perf batching grpc mlp_batched --concurrency-range "$c" "${client[@]}"
+    perf batching grpc mlp_delayed --concurrency-range "$c" "${client[@]}"
+    perf batching grpc bert_mini --concurrency-range "$c" "${client[@]}" "${bert_args[@]}"
+    perf batching grpc bert_mini_batched --concurrency-range "$c" "${client[@]}" "${bert_args[@]}"
   done
 fi
 
 # --- 3. overload ---------------------------------------------------------------
 if want overload; then
   echo "overload: capacity ..." >&2
-  perf capacity grpc mlp_bounded --concurrency-range 16
+  perf capacity grpc mlp_bounded --concurrency-range 16 --async
   capacity=$(tail -1 "$results" | jq '.steps[0].throughput')
   rate=$(jq -n "$capacity" | awk '{printf "%.0f", $1}')
   rss_before=$(rss_kb)
-  perf at_capacity grpc mlp_bounded --request-rate "$rate" --rate-threads 128
+  server_fail() {  # the server's failed requests (here: rejections) so far: count and ns
+    curl -sf "localhost:$http_port/v2/models/mlp_bounded/stats" | jq -c '.model_stats[0].inference_stats.fail'
+  }
+  fail_before=$(server_fail)
+  perf at_capacity grpc mlp_bounded --request-rate "$rate" --rate-threads 16 --async
+  fail_mid=$(server_fail)
   echo "overload: $((2 * rate))/s for ${overload_secs}s ..." >&2
   (while sleep 1 && kill -0 $server 2>/dev/null; do rss_kb; done > "$out_dir/rss_during.txt") &
   sampler=$!
-  window=$overload_secs perf overload grpc mlp_bounded --request-rate "$((2 * rate))" --rate-threads 256
+  window=$overload_secs perf overload grpc mlp_bounded --request-rate "$((2 * rate))" --rate-threads 16 --async
+  fail_after=$(server_fail)
+  jq -nc --argjson a "$fail_before" --argjson b "$fail_mid" --argjson c "$fail_after" \
+    '{tag: "overload_server_rejections", at_capacity: {count: ($b.count - $a.count), ns: ($b.ns - $a.ns)},
+      overload: {count: ($c.count - $b.count), ns: ($c.ns - $b.ns)}}' >> "$results"
   kill $sampler
   rss_after=$(rss_kb)
   rss_max=$(sort -n "$out_dir/rss_during.txt" | tail -1)
@@ -167,9 +192,12 @@ if over:
     print("### Serving overhead (simple INT32 add/sub, concurrency 1)\n")
     print("| path | p50 us | p99 us | added at p50 us |\n|---|---|---|---|")
     print(f"| in process (Session::Run) | {b['p50']*1000:.1f} | {b['p99']*1000:.1f} | - |")
+    floor = {r["protocol"]: r for r in rows if r["tag"] == "overhead_floor"}
     for r in over:
         s = step(r)
         print(f"| {r['protocol']} | {lat(s,'p50'):.1f} | {lat(s,'p99'):.1f} | {lat(s,'p50') - b['p50']*1000:.1f} |")
+    for protocol, f in floor.items():
+        print(f"| {protocol} liveness check (bare round trip) | {f['p50']:.1f} | {f['p99']:.1f} | - |")
     print()
 batch = [r for r in rows if r["tag"] == "batching"]
 if batch:
@@ -177,13 +205,14 @@ if batch:
     print("| model | concurrency | unbatched infer/s | batched infer/s | speed-up | unbatched p99 ms | batched p99 ms | p99 ratio | avg batch |")
     print("|---|---|---|---|---|---|---|---|---|")
     by = {(r["model"], step(r)["concurrency"]): step(r) for r in batch}
-    for model in ("mlp", "bert_mini"):
+    for model, label, batched in (("mlp", "mlp", "mlp_batched"), ("mlp", "mlp, delay 100 us", "mlp_delayed"),
+                                  ("bert_mini", "bert_mini", "bert_mini_batched")):
         for c in (1, 4, 8, 16):
-            u, d = by.get((model, c)), by.get((model + "_batched", c))
+            u, d = by.get((model, c)), by.get((batched, c))
             if not u or not d: continue
             sv = d.get("server", {})
             avg = sv.get("inferences", 0) / sv["executions"] if sv.get("executions") else 0
-            print(f"| {model} | {c} | {u['throughput']:.0f} | {d['throughput']:.0f} | {d['throughput']/max(u['throughput'],1e-9):.2f}x | "
+            print(f"| {label} | {c} | {u['throughput']:.0f} | {d['throughput']:.0f} | {d['throughput']/max(u['throughput'],1e-9):.2f}x | "
                   f"{lat(u,'p99')/1000:.2f} | {lat(d,'p99')/1000:.2f} | {lat(d,'p99')/max(lat(u,'p99'),1e-9):.2f} | {avg:.1f} |")
     print()
 cap = [r for r in rows if r["tag"] in ("capacity", "at_capacity", "overload")]
@@ -197,6 +226,11 @@ if cap:
         print(f"| {r['tag']} | {offered} | {s['throughput']:.0f} | {lat(s,'p50')/1000:.2f} | {lat(s,'p99')/1000:.2f} | "
               f"{s['rejected']} | {s['rejected_latency_us']['p99']/1000:.2f} | {s['failed']} |")
     for r in rows:
+        if r["tag"] == "overload_server_rejections":
+            for run in ("at_capacity", "overload"):
+                n = r[run]
+                if n["count"]:
+                    print(f"\nServer side, {run}: {n['count']} rejections, {n['ns'] / n['count'] / 1000:.1f} us each on average from arrival to answer.")
         if r["tag"] == "overload_rss":
             m = r["rss_kb"]
             print(f"\nServer RSS: {m['before']/1024:.0f} MiB before, at most {m['max_during']/1024:.0f} MiB during, {m['after']/1024:.0f} MiB after.")

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/client/grpc_infer_pipeline.h"
 #include "server/client/inference_client.h"
 #include "server/grpc/grpc_server.h"
 #include "server/http/http_server.h"
@@ -170,6 +171,52 @@ TEST_P(ClientInteropTest, ReadsStatistics) {
   EXPECT_EQ(s.inference_count, 2u);
   EXPECT_EQ(s.execution_count, 1u);
   EXPECT_EQ(s.batch_stats.at(2).compute_infer.ns, 5000u);
+}
+
+TEST_P(ClientInteropTest, ChecksLiveness) {
+  auto live = Client()->IsServerLive();
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  EXPECT_TRUE(*live);
+}
+
+// The asynchronous gRPC client behind `kiln perf --async`: with a deadline
+// already past, each connection sends exactly one request.
+TEST(GrpcInferPipelineTest, OneRequestPerConnectionAndErrorsMapBack) {
+  EchoService service;
+  GrpcServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  auto server = GrpcServer::Create(options, service);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto pipeline = GrpcInferPipeline::Create("127.0.0.1:" + std::to_string((*server)->port()), 3);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const ClientTensor input{"INPUT0", "INT32", {1, 16}, std::string(64, '\1')};
+  for (const auto& [model, code] : {std::pair{"echo", StatusCode::kOk}, std::pair{"busy", StatusCode::kResourceExhausted},
+                                    std::pair{"nope", StatusCode::kNotFound}}) {
+    std::vector<StatusCode> answers;
+    (*pipeline)->Run(model, "", {input}, GrpcInferPipeline::Clock::now(),
+                     [&](const Status& status, GrpcInferPipeline::Clock::time_point sent,
+                         GrpcInferPipeline::Clock::time_point done) {
+                       EXPECT_LE(sent, done);
+                       answers.push_back(status.code());
+                     });
+    EXPECT_EQ(answers, std::vector<StatusCode>(3, code)) << model;
+  }
+  EXPECT_EQ(GrpcInferPipeline::Create("127.0.0.1:1", 0).status().code(), StatusCode::kInvalidArgument);
+
+  // Open loop: 1000/s for 20 ms is requests 0..19, however late the client
+  // runs (a backlog leaves at once).
+  const auto start = GrpcInferPipeline::Clock::now();
+  int answered = 0;
+  (*pipeline)->RunAtRate("echo", "", {input}, 1000, start, start + std::chrono::milliseconds(20),
+                         [&](const Status& status, GrpcInferPipeline::Clock::time_point due,
+                             GrpcInferPipeline::Clock::time_point sent, GrpcInferPipeline::Clock::time_point done) {
+                           EXPECT_TRUE(status.ok()) << status.ToString();
+                           EXPECT_LE(due, sent);
+                           EXPECT_LE(sent, done);
+                           ++answered;
+                         });
+  EXPECT_EQ(answered, 20);
 }
 
 TEST_P(ClientInteropTest, ConnectionRefusedIsUnavailable) {

@@ -8,7 +8,6 @@
 #include "server/proto/grpc_service.grpc.pb.h"
 
 namespace kiln::server {
-namespace {
 
 Status StatusFromGrpc(const grpc::Status& status) {
   const std::string& message = status.error_message();
@@ -21,6 +20,8 @@ Status StatusFromGrpc(const grpc::Status& status) {
     default: return Status::Internal("gRPC " + std::to_string(static_cast<int>(status.error_code())) + ": " + message);
   }
 }
+
+namespace {
 
 template <typename T>
 void AppendRaw(std::string& out, const google::protobuf::RepeatedField<T>& values, size_t element_size) {
@@ -166,6 +167,15 @@ Result<std::unique_ptr<GrpcInferenceClient>> GrpcInferenceClient::Create(const s
 
 GrpcInferenceClient::GrpcInferenceClient(std::unique_ptr<Stub> stub) : stub_(std::move(stub)) {}
 GrpcInferenceClient::~GrpcInferenceClient() = default;
+
+Result<bool> GrpcInferenceClient::IsServerLive() {
+  inference::ServerLiveRequest request;
+  inference::ServerLiveResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = stub_->stub->ServerLive(&context, request, &response);
+  if (!status.ok()) return StatusFromGrpc(status);
+  return response.live();
+}
 
 Result<ModelMetadata> GrpcInferenceClient::GetModelMetadata(const std::string& model, const std::string& version) {
   inference::ModelMetadataRequest request;

@@ -11,6 +11,10 @@
 
 #include "server/client/inference_client.h"
 
+namespace grpc {
+class Status;
+}  // namespace grpc
+
 namespace inference {
 class ModelInferRequest;
 class ModelInferResponse;
@@ -25,6 +29,7 @@ class GrpcInferenceClient final : public InferenceClient {
   static Result<std::unique_ptr<GrpcInferenceClient>> Create(const std::string& host, const std::string& port);
   ~GrpcInferenceClient() override;
 
+  Result<bool> IsServerLive() override;
   Result<ModelMetadata> GetModelMetadata(const std::string& model, const std::string& version) override;
   Result<std::vector<ModelStatisticsSnapshot>> GetModelStatistics(const std::string& model,
                                                                   const std::string& version) override;
@@ -36,6 +41,10 @@ class GrpcInferenceClient final : public InferenceClient {
   explicit GrpcInferenceClient(std::unique_ptr<Stub> stub);
   std::unique_ptr<Stub> stub_;
 };
+
+// A failed gRPC status as a kiln::Status (RESOURCE_EXHAUSTED → ResourceExhausted, ...;
+// OK is not a failure: check it first).
+Status StatusFromGrpc(const grpc::Status& status);
 
 // Message conversions, exposed for tests.
 void FillGrpcInferRequest(const std::string& model, const std::string& version,

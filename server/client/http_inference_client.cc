@@ -135,6 +135,11 @@ Result<HttpInferenceClient::Reply> HttpInferenceClient::Exchange(bool post, cons
   return Status::Unavailable("HTTP exchange with " + c.host + " failed");
 }
 
+Result<bool> HttpInferenceClient::IsServerLive() {
+  KILN_ASSIGN_OR_RETURN(Reply reply, Exchange(false, "/v2/health/live", "", std::nullopt));
+  return reply.status == 200;
+}
+
 Result<ModelMetadata> HttpInferenceClient::GetModelMetadata(const std::string& model, const std::string& version) {
   KILN_ASSIGN_OR_RETURN(Reply reply, Exchange(false, ModelPath(model, version), "", std::nullopt));
   if (reply.status != 200) return StatusFromHttp(reply.status, DecodeHttpError(reply.body));

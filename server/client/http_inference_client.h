@@ -17,6 +17,7 @@ class HttpInferenceClient final : public InferenceClient {
   static Result<std::unique_ptr<HttpInferenceClient>> Create(const std::string& host, const std::string& port);
   ~HttpInferenceClient() override;
 
+  Result<bool> IsServerLive() override;
   Result<ModelMetadata> GetModelMetadata(const std::string& model, const std::string& version) override;
   Result<std::vector<ModelStatisticsSnapshot>> GetModelStatistics(const std::string& model,
                                                                   const std::string& version) override;

@@ -29,6 +29,9 @@ class InferenceClient {
   static Result<std::unique_ptr<InferenceClient>> Create(ClientProtocol protocol, const std::string& url);
   virtual ~InferenceClient() = default;
 
+  // The health extension's liveness check: one bare round trip, no model
+  // (what `kiln_ping_bench` times to measure the protocol's own floor).
+  virtual Result<bool> IsServerLive() = 0;
   // `version` empty: the server's choice (the newest ready version).
   virtual Result<ModelMetadata> GetModelMetadata(const std::string& model, const std::string& version) = 0;
   // The statistics extension; only the fields the protocol carries are set

@@ -1,8 +1,10 @@
 // GrpcInferenceService: the inference.GRPCInferenceService rpcs on gRPC's
 // callback API, translated to InferenceService calls.
 //
-// No rpc blocks a gRPC thread on the engine: ModelInfer returns its reactor
-// at once and finishes it from the InferenceService::Infer callback;
+// ModelInfer returns its reactor at once and finishes it from the
+// InferenceService::Infer callback — on a scheduler thread, or inline on
+// this gRPC thread when the model's scheduler runs the request at once on
+// its caller (short executions only: docs/scheduling.md, "The fast path");
 // ModelStreamInfer runs a GrpcStreamInferReactor; model load/unload (which
 // block until the model is ready) run on a BlockingCallWorker. Errors map to
 // gRPC codes through GrpcStatusFor. Shared-memory, trace and log-settings

@@ -11,8 +11,9 @@
 //   close; unknown paths 404, a known path with the wrong method 405.
 // - Handlers answer through a Responder, from any thread and at any time:
 //   the response is posted back to the connection's strand, so I/O threads
-//   never wait for the engine. A handler that drops its Responder unanswered
-//   produces a 500.
+//   need not wait for the engine (the v2 inference route may still run a
+//   short request inline, see docs/scheduling.md, "The fast path"). A
+//   handler that drops its Responder unanswered produces a 500.
 // - Stop(): stops accepting, closes idle connections, lets every request in
 //   flight finish and send its response (bounded by `drain_timeout`), then
 //   joins the I/O threads. Responses that arrive later are dropped.

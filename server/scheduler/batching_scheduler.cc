@@ -1,5 +1,6 @@
 #include "server/scheduler/batching_scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "server/scheduler/batch_assembler.h"
@@ -55,7 +56,11 @@ BatchingScheduler::BatchingScheduler(const SchedulerOptions& options,
       instances_(std::move(instances)),
       stats_(std::move(stats)),
       batcher_(options.max_batch_size, options.dynamic_batching ? &*options.dynamic_batching : nullptr),
-      queue_(LevelPolicies(options)) {}
+      queue_(LevelPolicies(options)),
+      caller_path_allowed_(options.execute_on_caller &&
+                           (!options.dynamic_batching || options.max_batch_size <= 0 ||
+                            options.dynamic_batching->max_queue_delay_us == 0)),
+      instance_state_(instances_.size(), InstanceState::kIdle) {}
 
 BatchingScheduler::~BatchingScheduler() { Drain(); }
 
@@ -102,6 +107,16 @@ void BatchingScheduler::Enqueue(std::unique_ptr<ScheduledRequest> request) {
     }
     return;
   }
+  size_t instance = 0;
+  if (CanRunOnCallerLocked(&instance)) {
+    instance_state_[instance] = InstanceState::kCaller;
+    ++running_on_callers_;
+    if (preserve_ordering_) entry.sequence = next_sequence_++;
+    lock.unlock();
+    entry.request = std::move(request);
+    RunOnCaller(instance, std::move(entry));
+    return;
+  }
   entry.timeout_us = queue_.TimeoutFor(level, request->timeout_us);
   entry.request = std::move(request);
   const std::optional<SteadyTime> previous_deadline = queue_.NextDeadline();
@@ -114,8 +129,47 @@ void BatchingScheduler::Enqueue(std::unique_ptr<ScheduledRequest> request) {
   queue_.Push(level, std::move(entry));
   PublishDepthLocked();
   lock.unlock();
-  work_cv_.notify_one();
+  NotifyWorkers();
   if (earliest_deadline) timer_cv_.notify_one();
+}
+
+void BatchingScheduler::NotifyWorkers() {
+  // A worker whose instance runs a fast-path request ignores the wake-up, so
+  // with several instances every waiting worker must hear it.
+  if (instances_.size() == 1) {
+    work_cv_.notify_one();
+  } else {
+    work_cv_.notify_all();
+  }
+}
+
+bool BatchingScheduler::CanRunOnCallerLocked(size_t* instance) const {
+  if (!caller_path_allowed_ || stopping_ || !queue_.empty()) return false;
+  if (average_execution_ns_.load(std::memory_order_relaxed) >= options_.execute_on_caller_below_us * 1000) return false;
+  for (size_t i = 0; i < instance_state_.size(); ++i) {
+    if (instance_state_[i] == InstanceState::kIdle) {
+      *instance = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+void BatchingScheduler::RunOnCaller(size_t instance, QueuedRequest entry) {
+  std::vector<QueuedRequest> batch;
+  batch.push_back(std::move(entry));
+  RunBatch(instance, std::move(batch));
+  bool wake_workers = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    instance_state_[instance] = InstanceState::kIdle;
+    --running_on_callers_;
+    // The instance's worker may take requests that arrived meanwhile, or
+    // must see that Drain started; otherwise it sleeps on (no wake-up).
+    wake_workers = !queue_.empty() || stopping_;
+    if (running_on_callers_ == 0) callers_done_cv_.notify_all();
+  }
+  if (wake_workers) NotifyWorkers();
 }
 
 void BatchingScheduler::PublishDepthLocked() { stats_->SetQueueDepth(queue_.size()); }
@@ -135,21 +189,28 @@ size_t BatchingScheduler::QueueDepth() const {
   return queue_.size();
 }
 
-std::vector<QueuedRequest> BatchingScheduler::NextBatch() {
+std::vector<QueuedRequest> BatchingScheduler::NextBatch(size_t instance) {
   std::unique_lock<std::mutex> lock(mutex_);
+  if (instance_state_[instance] == InstanceState::kWorker) instance_state_[instance] = InstanceState::kIdle;
   for (;;) {
     const Clock::time_point now = Clock::now();
     if (RejectExpiredLocked(lock, now)) continue;
+    if (instance_state_[instance] == InstanceState::kCaller) {
+      // A fast-path request holds this instance; it notifies when done.
+      work_cv_.wait(lock);
+      continue;
+    }
     const BatchDecision decision = batcher_.Decide(queue_, now, stopping_);
     if (decision.requests > 0) {
       std::vector<QueuedRequest> batch = queue_.TakeFront(decision.requests);
+      instance_state_[instance] = InstanceState::kWorker;
       if (preserve_ordering_) {
         for (QueuedRequest& queued : batch) queued.sequence = next_sequence_++;
       }
       PublishDepthLocked();
       const bool more = !queue_.empty();
       lock.unlock();
-      if (more) work_cv_.notify_one();  // another idle instance may take the rest
+      if (more) NotifyWorkers();  // another idle instance may take the rest
       return batch;
     }
     if (queue_.empty() && stopping_) return {};
@@ -165,33 +226,42 @@ std::vector<QueuedRequest> BatchingScheduler::NextBatch() {
 }
 
 void BatchingScheduler::WorkerLoop(size_t instance) {
-  const Session& session = *instances_[instance];
   for (;;) {
-    std::vector<QueuedRequest> batch = NextBatch();
+    std::vector<QueuedRequest> batch = NextBatch(instance);
     if (batch.empty()) return;
-    if (options_.on_execution_start) options_.on_execution_start(instance, batch.size());
-    const Clock::time_point started = Clock::now();
-    BatchOutcome outcome;
-    try {
-      outcome = ExecuteBatch(session, batch);
-    } catch (const std::exception& e) {  // e.g. bad_alloc: answer, keep the worker alive
-      outcome = BatchOutcome{};
-      outcome.results.assign(batch.size(), Result<TensorMap>(Status::Internal(
-                                               std::string("model execution failed: ") + e.what())));
-    }
-    uint64_t items = 0;
-    for (const QueuedRequest& queued : batch) items += static_cast<uint64_t>(queued.batch_size);
-    if (!outcome.results.empty() && outcome.results.front().ok()) {
-      stats_->RecordExecution(items, outcome.compute_input_ns, outcome.compute_infer_ns, outcome.compute_output_ns);
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      RequestTimings timings;
-      timings.queue_ns = NsSince(batch[i].enqueued, started);
-      timings.compute_input_ns = outcome.compute_input_ns;
-      timings.compute_infer_ns = outcome.compute_infer_ns;
-      timings.compute_output_ns = outcome.compute_output_ns;
-      Respond(std::move(batch[i]), std::move(outcome.results[i]), timings);
-    }
+    RunBatch(instance, std::move(batch));
+  }
+}
+
+void BatchingScheduler::RunBatch(size_t instance, std::vector<QueuedRequest> batch) {
+  const Session& session = *instances_[instance];
+  const Clock::time_point entered = Clock::now();
+  if (options_.on_execution_start) options_.on_execution_start(instance, batch.size());
+  const Clock::time_point started = Clock::now();
+  BatchOutcome outcome;
+  try {
+    outcome = ExecuteBatch(session, batch);
+  } catch (const std::exception& e) {  // e.g. bad_alloc: answer, keep the thread alive
+    outcome = BatchOutcome{};
+    outcome.results.assign(batch.size(), Result<TensorMap>(Status::Internal(
+                                             std::string("model execution failed: ") + e.what())));
+  }
+  const uint64_t took = NsSince(entered);
+  const uint64_t average = average_execution_ns_.load(std::memory_order_relaxed);
+  average_execution_ns_.store(average == 0 ? std::max<uint64_t>(took, 1) : average - average / 8 + took / 8,
+                              std::memory_order_relaxed);
+  uint64_t items = 0;
+  for (const QueuedRequest& queued : batch) items += static_cast<uint64_t>(queued.batch_size);
+  if (!outcome.results.empty() && outcome.results.front().ok()) {
+    stats_->RecordExecution(items, outcome.compute_input_ns, outcome.compute_infer_ns, outcome.compute_output_ns);
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    RequestTimings timings;
+    timings.queue_ns = NsSince(batch[i].enqueued, started);
+    timings.compute_input_ns = outcome.compute_input_ns;
+    timings.compute_infer_ns = outcome.compute_infer_ns;
+    timings.compute_output_ns = outcome.compute_output_ns;
+    Respond(std::move(batch[i]), std::move(outcome.results[i]), timings);
   }
 }
 
@@ -262,7 +332,8 @@ void BatchingScheduler::Drain() {
     if (worker.joinable()) worker.join();
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    callers_done_cv_.wait(lock, [this] { return running_on_callers_ == 0; });
     timer_stop_ = true;
   }
   timer_cv_.notify_all();

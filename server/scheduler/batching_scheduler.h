@@ -5,6 +5,15 @@
 // several instances run truly in parallel, each picking up work as soon as
 // it is free.
 //
+// Fast path (SchedulerOptions::execute_on_caller): a request that finds the
+// queue empty and an instance idle, and that the batcher would run at once
+// and alone, runs on the thread that called Enqueue. Its instance is marked
+// busy meanwhile (its worker waits), so at most one execution per instance
+// runs at any time; requests arriving meanwhile queue and are picked up by
+// the workers as before. Statistics, ordering numbers and Drain treat it as
+// any other execution (queue time ~0). Models whose executions take longer
+// than execute_on_caller_below_us on average keep the handoff.
+//
 // Queue timeouts are enforced by a timer thread (started with the first
 // request that has a timeout), so a request that times out is answered at
 // its deadline even while every instance is busy. Nothing polls: every
@@ -14,6 +23,7 @@
 // Drain must not be called from a request's `done` callback.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -49,9 +59,23 @@ class BatchingScheduler final : public Scheduler {
   // Queue level (0-based) for a request's priority: 0 or out of range maps
   // to the default level.
   size_t LevelOf(uint64_t priority) const;
-  // Blocks until a batch may run; empty once draining left nothing queued.
-  std::vector<QueuedRequest> NextBatch();
+  // What an instance is doing; guarded by mutex_.
+  enum class InstanceState { kIdle, kWorker, kCaller };
+
+  // Blocks until a batch may run on `instance`; empty once draining left
+  // nothing queued. Marks the instance busy (kWorker).
+  std::vector<QueuedRequest> NextBatch(size_t instance);
   void WorkerLoop(size_t instance);
+  // Runs `batch` on `instance` and answers each of its requests.
+  void RunBatch(size_t instance, std::vector<QueuedRequest> batch);
+  // True when a request arriving now may run on the caller: nothing queued,
+  // not draining, and the batcher would not wait for more requests. Sets
+  // `instance` to an idle one.
+  bool CanRunOnCallerLocked(size_t* instance) const;
+  // The fast path: runs `entry` on the calling thread on `instance` (already
+  // marked kCaller), then frees the instance.
+  void RunOnCaller(size_t instance, QueuedRequest entry);
+  void NotifyWorkers();
   void TimerLoop();
   void PublishDepthLocked();
   // Answers requests whose queue timeout passed (outside the lock).
@@ -80,6 +104,14 @@ class BatchingScheduler final : public Scheduler {
   uint64_t next_sequence_ = 0;        // guarded by mutex_: next response-order number
   bool stopping_ = false;             // guarded by mutex_: Drain started, no new requests
   bool timer_stop_ = false;           // guarded by mutex_: workers joined, timer may exit
+  const bool caller_path_allowed_;    // execute_on_caller, and the batcher never waits for more
+  // Moving average of an execution's duration (hook included), ns; 0 =
+  // none yet. Written after each execution, read by Enqueue; relaxed: a
+  // lost update between instances only nudges the average.
+  std::atomic<uint64_t> average_execution_ns_{0};
+  std::vector<InstanceState> instance_state_;  // guarded by mutex_, one per instance
+  size_t running_on_callers_ = 0;     // guarded by mutex_: fast-path executions in progress
+  std::condition_variable callers_done_cv_;  // Drain: running_on_callers_ reached 0
 
   std::mutex drain_mutex_;            // serialises Drain callers
   std::vector<std::thread> workers_;  // one per instance

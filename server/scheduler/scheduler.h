@@ -6,8 +6,9 @@
 // gives it the version's instances (engine Sessions, one per
 // instance_group count) and validated requests; the scheduler runs them and
 // reports outcomes and timings. Thread-safe: Enqueue may be called from any
-// thread; callbacks run on scheduler threads (or inline for an immediate
-// rejection).
+// thread; callbacks run on scheduler threads, or inline on the thread that
+// called Enqueue — for an immediate rejection, and for a request that ran
+// there at once (SchedulerOptions::execute_on_caller).
 #pragma once
 
 #include <chrono>
@@ -57,6 +58,21 @@ struct SchedulerOptions {
   std::optional<DynamicBatchingOptions> dynamic_batching;
   // Queue bound when dynamic batching is off; 0 = unbounded.
   uint32_t max_queue_size = 0;
+  // When a request arrives to an empty queue and an instance is idle, and it
+  // would run at once and alone anyway (no dynamic batching, or batching
+  // without a max_queue_delay), Enqueue runs it on the calling thread
+  // instead of waking the instance's worker and waiting for it: no thread
+  // handoff on the way in or out. The instance counts as busy meanwhile, so
+  // instances still bound how many executions run at once. False: every
+  // request goes through the queue and a worker (tests that hold executions
+  // at on_execution_start while they enqueue more from the same thread).
+  bool execute_on_caller = true;
+  // ... but only while the version's executions take less than this on
+  // average (a moving average of every execution, on any thread; the first
+  // request may always run on its caller): a long one would hold a
+  // front-end thread that other connections need, and next to it the
+  // handoff costs nothing that matters.
+  uint64_t execute_on_caller_below_us = 1000;
   // Observation hook (tests): called on an instance's thread with the
   // instance index and the batch's request count just before each engine
   // call. May block (that instance then stalls); must not call back into the

@@ -1,13 +1,17 @@
 // Scheduler end to end on real engine sessions: batching correctness,
 // ordering, priorities, timeouts, overload, parallel instances, Drain.
 // Instances are held at a gate (the on_execution_start hook) to build up
-// queues deterministically; nothing asserts on timing.
+// queues deterministically; nothing asserts on timing. Most tests hold the
+// first request at the gate while the test thread enqueues more, so they
+// turn the fast path (execute_on_caller) off; the FastPath tests enqueue
+// the held request from a thread of its own, as a front-end thread would.
 #include "server/scheduler/scheduler.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -149,9 +153,18 @@ struct Fixture {
   Answers answers;
   std::unique_ptr<Scheduler> scheduler;
 
-  void Start(SchedulerOptions options, std::vector<std::shared_ptr<const Session>> instances, bool gated = true) {
+  std::vector<std::thread> senders;  // requests enqueued in the background
+
+  ~Fixture() {
+    gate.Open();
+    for (std::thread& sender : senders) sender.join();
+  }
+
+  void Start(SchedulerOptions options, std::vector<std::shared_ptr<const Session>> instances, bool gated = true,
+             bool execute_on_caller = false) {
     options.model_name = "m";
     options.model_version = "1";
+    options.execute_on_caller = execute_on_caller;
     if (gated) options.on_execution_start = [this](size_t, size_t) { gate.Enter(); };
     auto created = Scheduler::Create(options, std::move(instances), stats);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -163,7 +176,21 @@ struct Fixture {
     TensorMap inputs = {{"X", RandomFloats({1, 4}, static_cast<uint32_t>(id))}};
     scheduler->Enqueue(answers.Request(id, std::move(inputs), priority, timeout_us));
   }
+  // The same from a thread of its own (which the fast path may hold).
+  void EnqueueRowInBackground(int id) {
+    senders.emplace_back([this, id] { EnqueueRow(id); });
+  }
 };
+
+// Polls `condition` (a state of another thread) until it holds.
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
 
 void ExpectSameFloats(const Tensor& actual, const Tensor& expected) {
   ASSERT_EQ(actual.shape(), expected.shape());
@@ -520,6 +547,152 @@ TEST(Scheduler, CreateRejectsInconsistentOptions) {
   EXPECT_EQ(Scheduler::Create(options, {session}, nullptr).status().code(), StatusCode::kInvalidArgument);
   options.dynamic_batching->priority_queue_policy.clear();
   EXPECT_TRUE(Scheduler::Create(options, {session}, nullptr).ok());
+}
+
+TEST(SchedulerFastPath, RunsOnTheCallerWithTheSameAnswersAndStatistics) {
+  auto session = MatMulAddSession();
+  for (const bool batching : {false, true}) {
+    Fixture f;
+    SchedulerOptions options;
+    options.max_batch_size = 8;
+    if (batching) options.dynamic_batching = DynamicBatchingOptions{};
+    std::vector<std::thread::id> threads;  // only touched by the caller: it runs there
+    options.on_execution_start = [&](size_t, size_t) { threads.push_back(std::this_thread::get_id()); };
+    f.Start(options, {session}, /*gated=*/false, /*execute_on_caller=*/true);
+    const std::vector<int64_t> sizes = {1, 3, 2};
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      Tensor input = RandomFloats({sizes[i], 4}, static_cast<uint32_t>(i));
+      f.scheduler->Enqueue(f.answers.Request(static_cast<int>(i), {{"X", input}}));
+      // Answered before Enqueue returned: it ran on this thread.
+      ASSERT_EQ(f.answers.count(), i + 1) << "batching " << batching;
+      auto expected = session->Run({{"X", input}});
+      ASSERT_TRUE(expected.ok());
+      auto answer = f.answers.result(static_cast<int>(i));
+      ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+      ExpectSameFloats(answer->at("Y"), (*expected)[0].tensor());
+    }
+    EXPECT_EQ(threads, std::vector<std::thread::id>(sizes.size(), std::this_thread::get_id()));
+    const ModelStatisticsSnapshot snapshot = f.stats->Snapshot();
+    EXPECT_EQ(snapshot.success.count, 3u);
+    EXPECT_EQ(snapshot.execution_count, 3u);
+    EXPECT_EQ(snapshot.inference_count, 6u);
+    EXPECT_EQ(snapshot.compute_infer.count, 3u);
+    EXPECT_EQ(snapshot.queue_depth, 0u);
+  }
+}
+
+TEST(SchedulerFastPath, NotTakenOnceExecutionsTakeLong) {
+  Fixture f;
+  SchedulerOptions options;
+  options.execute_on_caller_below_us = 1000;
+  std::vector<std::thread::id> threads;
+  std::mutex mutex;
+  options.on_execution_start = [&](size_t, size_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // a "slow model": over 1000 us
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.push_back(std::this_thread::get_id());
+  };
+  f.Start(options, {MatMulAddSession()}, /*gated=*/false, /*execute_on_caller=*/true);
+  f.EnqueueRow(0);  // nothing known yet: runs here
+  ASSERT_EQ(f.answers.count(), 1u);
+  f.EnqueueRow(1);  // executions average 3 ms now: handed to the worker
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(threads.size(), 2u);
+  EXPECT_EQ(threads[0], std::this_thread::get_id());
+  EXPECT_NE(threads[1], std::this_thread::get_id());
+  EXPECT_TRUE(f.answers.result(1).ok());
+}
+
+TEST(SchedulerFastPath, NotTakenWhenTheBatcherWaitsForMoreRequests) {
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 8;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->max_queue_delay_us = 1000;
+  std::promise<std::thread::id> ran_on;
+  options.on_execution_start = [&](size_t, size_t) { ran_on.set_value(std::this_thread::get_id()); };
+  f.Start(options, {MatMulAddSession()}, /*gated=*/false, /*execute_on_caller=*/true);
+  f.EnqueueRow(0);
+  EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());  // a worker ran it
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  EXPECT_TRUE(f.answers.result(0).ok());
+}
+
+TEST(SchedulerFastPath, RequestsArrivingMeanwhileQueueWithTheirPriorities) {
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 1;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.dynamic_batching->priority_levels = 3;
+  options.dynamic_batching->default_priority_level = 2;
+  options.dynamic_batching->default_queue_policy.allow_timeout_override = true;
+  f.Start(options, {MatMulAddSession()}, /*gated=*/true, /*execute_on_caller=*/true);
+
+  f.EnqueueRowInBackground(0);  // runs on its sender's thread, held at the gate
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.EnqueueRow(1, /*priority=*/3);
+  f.EnqueueRow(2);
+  f.EnqueueRow(3, /*priority=*/1);
+  f.EnqueueRow(4, /*priority=*/0, /*timeout_us=*/1000);
+  // Nothing else ran (the only instance is busy): they queued, and the one
+  // with a timeout is rejected while the instance is still held.
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  EXPECT_EQ(f.answers.order(), (std::vector<int>{4}));
+  EXPECT_EQ(f.answers.result(4).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(f.scheduler->QueueDepth(), 3u);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(5));
+  EXPECT_EQ(f.answers.order(), (std::vector<int>{4, 0, 3, 2, 1}));
+  const ModelStatisticsSnapshot snapshot = f.stats->Snapshot();
+  EXPECT_EQ(snapshot.execution_count, 4u);
+  EXPECT_EQ(snapshot.success.count, 4u);
+  EXPECT_EQ(snapshot.rejected, 1u);
+}
+
+TEST(SchedulerFastPath, InstancesStillBoundConcurrentExecutions) {
+  Fixture f;
+  SchedulerOptions options;  // no dynamic batching
+  options.max_queue_size = 1;
+  f.Start(options, {MatMulAddSession(), MatMulAddSession()}, /*gated=*/true, /*execute_on_caller=*/true);
+  f.EnqueueRowInBackground(0);
+  f.EnqueueRowInBackground(1);
+  ASSERT_TRUE(f.gate.WaitEntered(2));  // both instances busy on their callers
+  f.EnqueueRow(2);                     // queues
+  f.EnqueueRow(3);                     // the queue (1) is full
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  EXPECT_EQ(f.answers.result(3).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(f.scheduler->QueueDepth(), 1u);
+  EXPECT_EQ(f.gate.max_inside(), 2);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(4));
+  for (int id : {0, 1, 2}) EXPECT_TRUE(f.answers.result(id).ok()) << id;
+  EXPECT_EQ(f.gate.max_inside(), 2);  // never three executions at once
+  EXPECT_EQ(f.stats->Snapshot().execution_count, 3u);
+}
+
+TEST(SchedulerFastPath, DrainWaitsForAnExecutionOnACaller) {
+  Fixture f;
+  f.Start(SchedulerOptions{}, {MatMulAddSession()}, /*gated=*/true, /*execute_on_caller=*/true);
+  f.EnqueueRowInBackground(0);
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  std::atomic<bool> drained{false};
+  std::thread drain([&] {
+    f.scheduler->Drain();
+    drained = true;
+  });
+  // Once Drain has begun, new requests are refused at once (those sent
+  // before queue), while request 0 still runs.
+  int id = 1;
+  ASSERT_TRUE(Eventually([&] {
+    f.EnqueueRow(id);
+    return f.answers.result(id++).status().code() == StatusCode::kUnavailable;
+  }));
+  EXPECT_FALSE(drained);
+  f.gate.Open();
+  drain.join();
+  EXPECT_EQ(f.answers.count(), static_cast<size_t>(id));  // everything answered before Drain returned
+  for (int queued = 0; queued < id - 1; ++queued) EXPECT_TRUE(f.answers.result(queued).ok()) << queued;
 }
 
 }  // namespace

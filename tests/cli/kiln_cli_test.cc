@@ -317,6 +317,9 @@ TEST_F(KilnCli, PerfRejectsBadUsage) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.FirstErrorLine().find("--concurrency-range"), std::string::npos) << r.err;
   EXPECT_EQ(Kiln("perf -m simple --concurrency-range 1 --request-rate 10").exit_code, 2);
+  r = Kiln("perf -m simple -i http --async");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.FirstErrorLine().find("--async needs -i grpc"), std::string::npos) << r.err;
   r = Kiln("perf -m simple -u 127.0.0.1:1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.FirstErrorLine().find("cannot connect"), std::string::npos) << r.err;
@@ -336,15 +339,19 @@ TEST_F(KilnCli, PerfMeasuresAServingKiln) {
       kiln + " perf -m simple -u 127.0.0.1:$hp --duration 0.3 --warmup 0.1 --json >" + d + "/http.json; a=$?\n" +
       kiln + " perf -m simple -i grpc -u 127.0.0.1:$gp --concurrency-range 1:2 -b 2 --duration 0.3 --warmup 0.1 "
              "--json >" + d + "/grpc.json; b=$?\n" +
-      kiln + " perf -m nope -u 127.0.0.1:$hp 2>" + d + "/nope.err; c=$?\n"
-      "echo $a $b $c >" + d + "/codes\n"
+      kiln + " perf -m nope -u 127.0.0.1:$hp 2>" + d + "/nope.err; c=$?\n" +
+      kiln + " perf -m simple -i grpc -u 127.0.0.1:$gp --concurrency-range 3 --async --duration 0.3 --warmup 0.1 "
+             "--json >" + d + "/async.json; e=$?\n" +
+      kiln + " perf -m simple -i grpc -u 127.0.0.1:$gp --request-rate 200 --rate-threads 2 --async --duration 0.3 "
+             "--warmup 0.1 --json >" + d + "/rate.json; f=$?\n"
+      "echo $a $b $c $e $f >" + d + "/codes\n"
       "kill -TERM $p; wait $p\n";
   const std::string script_path = d + "/perf.sh";
   std::ofstream(script_path) << script;
   int status = std::system(("sh " + script_path).c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << Slurp(dir_ / "serve.log");
-  EXPECT_EQ(Slurp(dir_ / "codes"), "0 0 2\n") << Slurp(dir_ / "nope.err") << Slurp(dir_ / "serve.log");
+  EXPECT_EQ(Slurp(dir_ / "codes"), "0 0 2 0 0\n") << Slurp(dir_ / "nope.err") << Slurp(dir_ / "serve.log");
   const std::string http = Slurp(dir_ / "http.json");
   EXPECT_NE(http.find("\"protocol\": \"http\""), std::string::npos) << http;
   EXPECT_NE(http.find("\"failed\": 0"), std::string::npos) << http;
@@ -356,6 +363,14 @@ TEST_F(KilnCli, PerfMeasuresAServingKiln) {
   EXPECT_NE(grpc.find("\"concurrency\": 2"), std::string::npos) << grpc;
   EXPECT_EQ(grpc.find("\"succeeded\": 0,"), std::string::npos) << grpc;
   EXPECT_NE(Slurp(dir_ / "nope.err").find("'nope'"), std::string::npos);
+  // --async: one client thread, the same report.
+  for (const char* file : {"async.json", "rate.json"}) {
+    const std::string json = Slurp(dir_ / file);
+    EXPECT_NE(json.find("\"failed\": 0"), std::string::npos) << file << json;
+    EXPECT_EQ(json.find("\"succeeded\": 0,"), std::string::npos) << file << json;
+  }
+  EXPECT_NE(Slurp(dir_ / "async.json").find("\"concurrency\": 3"), std::string::npos);
+  EXPECT_NE(Slurp(dir_ / "rate.json").find("\"request_rate\": 200"), std::string::npos);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tools/kiln/commands.h"
+#include "server/core/lock_order_checks.h"
 #include "tools/kiln/openmp_wait_policy.h"
 
 namespace kiln::tools {
@@ -25,6 +26,7 @@ int ReportError(const Status& status) {
 int main(int argc, char** argv) {
   using namespace kiln::tools;
   ApplyOpenMpWaitPolicy(argv);  // may re-execute kiln; see openmp_wait_policy.h
+  kiln::server::DisableLockOrderChecks();
   CLI::App app{"Kiln: run and serve ONNX models on CPU"};
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
   app.require_subcommand(1);

@@ -31,6 +31,7 @@ struct PerfArgs {
   std::vector<std::string> input_files;  // NAME=FILE.npy
   std::vector<std::string> shapes;       // NAME=d0,d1,...
   bool json = false;
+  bool async = false;  // gRPC steps from one thread (GrpcInferPipeline)
 };
 
 // "A", "A:B" or "A:B:STEP" (numbers); STEP defaults to 1 for concurrency.
@@ -95,6 +96,7 @@ int Perf(const PerfArgs& args) {
   if (args.protocol != "http" && args.protocol != "grpc") {
     return ReportError(Status::InvalidArgument("-i/--protocol must be http or grpc, got '" + args.protocol + "'"));
   }
+  if (args.async && args.protocol != "grpc") return ReportError(Status::InvalidArgument("--async needs -i grpc"));
   if (!args.concurrency_range.empty() && !args.request_rate.empty()) {
     return ReportError(Status::InvalidArgument("give --concurrency-range or --request-rate, not both"));
   }
@@ -131,6 +133,9 @@ int Perf(const PerfArgs& args) {
   settings.warmup = std::chrono::milliseconds(static_cast<int64_t>(args.warmup_s * 1000));
   settings.window = std::chrono::milliseconds(static_cast<int64_t>(args.duration_s * 1000));
   settings.rate_threads = args.rate_threads;
+  if (args.async) {
+    settings.make_pipeline = [url](int connections) { return server::GrpcInferPipeline::Create(url, connections); };
+  }
   Result<std::vector<server::ModelStatisticsSnapshot>> before = Status::Unavailable("not read");
   Result<std::vector<server::ModelStatisticsSnapshot>> after = Status::Unavailable("not read");
   settings.on_window_start = [&] { before = (*control)->GetModelStatistics(args.model, args.version); };
@@ -202,6 +207,10 @@ CommandRunner RegisterPerfCommand(CLI::App& app) {
   cmd->add_option("--rate-threads", args->rate_threads, "Sending threads in --request-rate mode")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  cmd->add_flag("--async", args->async,
+                "gRPC: one thread sends and receives every request (asynchronous API) instead of one blocking "
+                "thread per request in flight — one connection per request in flight, or --rate-threads "
+                "connections with --request-rate; far less client CPU under load");
   cmd->add_option("--input", args->input_files, "NAME=FILE.npy: send this tensor instead of generated data");
   cmd->add_option("--shape", args->shapes, "NAME=D0,D1,...: full shape of an input with variable dimensions");
   cmd->add_flag("--json", args->json, "Print one JSON object instead of text");

@@ -58,13 +58,20 @@ Result<StepMeasurement> RunLoadStep(const ClientFactory& make_client, const Load
     return Status::InvalidArgument("a load step needs either a concurrency or a request rate");
   }
   const bool rate_mode = step.request_rate > 0;
-  const int threads = rate_mode ? std::max(1, settings.rate_threads) : step.concurrency;
+  const bool pipelined = settings.make_pipeline != nullptr;
+  const int threads = pipelined ? 1 : rate_mode ? std::max(1, settings.rate_threads) : step.concurrency;
 
   // Connect every client before the clock starts.
   std::vector<std::unique_ptr<server::InferenceClient>> clients;
-  for (int i = 0; i < threads; ++i) {
-    KILN_ASSIGN_OR_RETURN(auto client, make_client());
-    clients.push_back(std::move(client));
+  std::unique_ptr<server::GrpcInferPipeline> pipeline;
+  if (pipelined) {
+    KILN_ASSIGN_OR_RETURN(pipeline,
+                          settings.make_pipeline(rate_mode ? std::max(1, settings.rate_threads) : step.concurrency));
+  } else {
+    for (int i = 0; i < threads; ++i) {
+      KILN_ASSIGN_OR_RETURN(auto client, make_client());
+      clients.push_back(std::move(client));
+    }
   }
 
   const Clock::time_point begin = Clock::now();
@@ -81,6 +88,21 @@ Result<StepMeasurement> RunLoadStep(const ClientFactory& make_client, const Load
       const Clock::time_point done = Clock::now();
       if (window.Contains(done)) tallies[t].Record(result.status(), sent, done);
     }
+  };
+  auto pipeline_loop = [&] {
+    if (!rate_mode) {
+      pipeline->Run(settings.model, settings.version, settings.inputs, window.end,
+                    [&](const Status& status, Clock::time_point sent, Clock::time_point done) {
+                      if (window.Contains(done)) tallies[0].Record(status, sent, done);
+                    });
+      return;
+    }
+    pipeline->RunAtRate(settings.model, settings.version, settings.inputs, step.request_rate, begin, window.end,
+                        [&](const Status& status, Clock::time_point due, Clock::time_point sent, Clock::time_point done) {
+                          if (!window.Contains(done)) return;
+                          tallies[0].Record(status, sent, done);
+                          if (sent - due > std::chrono::milliseconds(1)) ++tallies[0].sent_late;
+                        });
   };
   auto rate_loop = [&](size_t t) {
     server::InferenceClient& client = *clients[t];
@@ -102,7 +124,15 @@ Result<StepMeasurement> RunLoadStep(const ClientFactory& make_client, const Load
 
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] { rate_mode ? rate_loop(static_cast<size_t>(t)) : concurrency_loop(static_cast<size_t>(t)); });
+    workers.emplace_back([&, t] {
+      if (pipelined) {
+        pipeline_loop();
+      } else if (rate_mode) {
+        rate_loop(static_cast<size_t>(t));
+      } else {
+        concurrency_loop(static_cast<size_t>(t));
+      }
+    });
   }
   std::this_thread::sleep_until(window.start);
   if (settings.on_window_start) settings.on_window_start();

@@ -2,7 +2,10 @@
 // Triton's perf_analyzer does — either a fixed number of requests always in
 // flight (concurrency), or requests sent on a fixed schedule (request rate)
 // whatever the server's answers take. Each sending thread owns its own
-// client (its own connection).
+// client (its own connection) — or, with a pipeline (LoadSettings::
+// make_pipeline, gRPC), one thread sends and receives everything: in
+// concurrency mode one request in flight per connection, in rate mode on
+// schedule over rate_threads connections.
 //
 // A step runs a warm-up, then a measurement window; only requests that
 // complete inside the window count. Hooks run on the calling thread at the
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "server/client/grpc_infer_pipeline.h"
 #include "server/client/inference_client.h"
 
 namespace kiln::perf {
@@ -33,7 +37,11 @@ struct LoadSettings {
   std::vector<server::ClientTensor> inputs;
   std::chrono::milliseconds warmup{1000};
   std::chrono::milliseconds window{5000};
-  int rate_threads = 64;  // sending threads in request-rate mode
+  int rate_threads = 64;  // sending threads (connections with a pipeline) in request-rate mode
+  // Set: steps run on a pipeline driven by one thread instead of blocking
+  // clients, one per thread — with `concurrency` connections, or
+  // `rate_threads` in rate mode.
+  std::function<Result<std::unique_ptr<server::GrpcInferPipeline>>(int connections)> make_pipeline;
   std::function<void()> on_window_start;
   std::function<void()> on_window_end;
 };

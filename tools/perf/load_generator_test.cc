@@ -22,6 +22,7 @@ class FakeClient : public server::InferenceClient {
   };
   explicit FakeClient(Shared& shared) : shared_(shared) {}
 
+  Result<bool> IsServerLive() override { return true; }
   Result<server::ModelMetadata> GetModelMetadata(const std::string&, const std::string&) override {
     return Status::Unimplemented("fake");
   }
