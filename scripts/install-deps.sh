@@ -13,7 +13,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libcli11-dev
   libdnnl-dev
-  libgrpc++-dev protobuf-compiler-grpc
+  libgrpc++-dev protobuf-compiler-grpc libabsl-dev
   libboost-dev rapidjson-dev libspdlog-dev
 )
 test_packages=(

@@ -161,6 +161,9 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
     plan.primitive = dnnl::convolution_forward(pd);
   }));
   KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
+    // Layout changes are memory-bound: one thread, which also spares waking
+    // another for a fraction of a millisecond of work.
+    const DnnlThreadScope single_thread(1);
     const dnnl::engine& engine = DnnlEngine();
     auto make = [&](const dnnl::memory::desc& from, const dnnl::memory::desc& to) -> std::optional<dnnl::reorder> {
       if (from == to) return std::nullopt;
@@ -214,7 +217,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   } else if (plan->to_src) {
     dnnl::memory converted;
     KILN_RETURN_IF_ERROR(scratch(plan->src, converted));
-    KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}}, threads, "Conv"));
+    KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}}, 1, "Conv"));
     src = converted;
   }
   dnnl::memory weights;
@@ -231,7 +234,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
     const dnnl::memory residual_given = DnnlWrap(plan->residual_io, residual->raw_data());
     if (plan->residual_to_dst) {
       KILN_RETURN_IF_ERROR(DnnlExecute(*plan->residual_to_dst, {{DNNL_ARG_FROM, residual_given}, {DNNL_ARG_TO, dst}},
-                                       threads, "Conv"));
+                                       1, "Conv"));
     } else if (residual->raw_data() != dst.get_data_handle()) {
       std::memcpy(dst.get_data_handle(), residual->raw_data(), plan->dst.get_size());
     }
@@ -242,7 +245,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Conv"));
   if (plan->from_dst) {
     KILN_RETURN_IF_ERROR(
-        DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, threads, "Conv"));
+        DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, 1, "Conv"));
   } else if (plan->dst_to_planar) {
     ChannelsLastToPlanar(static_cast<const float*>(dst.get_data_handle()), static_cast<float*>(y.raw_data()), g.batch,
                          g.out_channels, g.grid_size(), ctx.thread_pool());
