@@ -11,6 +11,7 @@
 // anything else (plain layouts only) runs Conv on Kiln's path, then the sum
 // and the activation.
 #include <algorithm>
+#include <optional>
 
 #include "engine/kernels/cpu/conv_util.h"
 #include "engine/kernels/cpu/dnnl_conv.h"
@@ -29,8 +30,18 @@ class FusedConvKernel final : public OpKernel {
       : attrs_(std::move(attrs)),
         activation_(activation),
         layout_(layout),
-        dnnl_(init, activation, residual, layout, algorithm) {
+        dnnl_(init, activation, residual, layout, algorithm),
+        residual_(residual) {
     dnnl_.Prepare(init, attrs_);
+  }
+
+  // The residual's storage may become the output's (a ResNet block's sum):
+  // oneDNN's sum post-op reads each element of the destination right before
+  // writing it, so no copy of the residual into the output is needed. Only
+  // when both are stored alike (a layout change in place would clobber it).
+  int InPlaceInput() const override {
+    return residual_ && layout_.residual_channels_last == layout_.y_channels_last ? static_cast<int>(kResidualInput)
+                                                                                   : -1;
   }
 
   Status Compute(KernelContext& ctx) const override {
@@ -64,6 +75,13 @@ class FusedConvKernel final : public OpKernel {
       return Status::Unimplemented("FusedConv runs on float tensors only, got " +
                                    std::string(DataTypeName(x.dtype())));
     }
+    // Kiln's own path writes the convolution before adding the residual:
+    // keep a copy when the residual shares the output's storage.
+    std::optional<Tensor> residual_copy;
+    if (residual != nullptr && residual->raw_data() == y.raw_data()) {
+      residual_copy = residual->Clone();
+      residual = &*residual_copy;
+    }
     ConvForward<float>(x.data<float>(), w.data<float>(), bias ? bias->data<float>() : nullptr, g, y.data<float>(),
                        ctx.thread_pool());
     float* py = y.data<float>();
@@ -80,6 +98,7 @@ class FusedConvKernel final : public OpKernel {
   FusedActivation activation_;
   DnnlConvLayout layout_;
   DnnlConv dnnl_;
+  bool residual_;
 };
 
 }  // namespace
