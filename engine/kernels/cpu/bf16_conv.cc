@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/runtime/kernel_context.h"
 
@@ -140,15 +141,7 @@ class Bf16ConvKernel : public OpKernel {
       weights_desc = pd.weights_desc();
       plan.primitive = dnnl::convolution_forward(pd);
     }));
-    std::lock_guard<std::mutex> lock(packed_mutex_);
-    for (const auto& [desc, memory] : packed_) {
-      if (desc == weights_desc) plan.weights = memory;
-    }
-    if (!plan.weights) {
-      KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(DnnlWrap(w_plain, w.raw_data()), weights_desc, 1));
-      plan.weights = std::make_shared<const dnnl::memory>(std::move(packed));
-      packed_.emplace_back(weights_desc, plan.weights);
-    }
+    KILN_ASSIGN_OR_RETURN(plan.weights, packed_weights_.Get(w_plain, w.raw_data(), weights_desc));
     return plan;
   }
 
@@ -158,8 +151,7 @@ class Bf16ConvKernel : public OpKernel {
   std::vector<int64_t> strides_, dilations_, pads_;
   bool relu_ = false;
   mutable DnnlPrimitiveCache<Bf16ConvPlan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+  DnnlPackedWeights packed_weights_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/runtime/kernel_context.h"
 
@@ -103,16 +104,8 @@ class Bf16MatMulKernel : public OpKernel {
       weights_desc = pd.weights_desc();
       plan.primitive = dnnl::matmul(pd);
     }));
-    std::lock_guard<std::mutex> lock(packed_mutex_);
-    for (const auto& [desc, memory] : packed_) {
-      if (desc == weights_desc) plan.weights = memory;
-    }
-    if (!plan.weights) {
-      const dnnl::memory::desc plain({k, n}, dt::f32, tag::ab);
-      KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(DnnlWrap(plain, weight_->raw_data()), weights_desc, 1));
-      plan.weights = std::make_shared<const dnnl::memory>(std::move(packed));
-      packed_.emplace_back(weights_desc, plan.weights);
-    }
+    const dnnl::memory::desc plain({k, n}, dt::f32, tag::ab);
+    KILN_ASSIGN_OR_RETURN(plan.weights, packed_weights_.Get(plain, weight_->raw_data(), weights_desc));
     return plan;
   }
 
@@ -120,8 +113,7 @@ class Bf16MatMulKernel : public OpKernel {
   const Tensor* bias_ = nullptr;
   bool relu_ = false;
   mutable DnnlPrimitiveCache<Bf16MatMulPlan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+  DnnlPackedWeights packed_weights_;
 };
 
 }  // namespace

@@ -178,22 +178,10 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
     if (!plan.dst_to_planar) plan.from_dst = make(plan.dst, plan.dst_io);
   }));
   if (constant_weights_) {
-    KILN_ASSIGN_OR_RETURN(plan.packed_weights, PackedWeights(plan.weights_plain, plan.weights));
+    KILN_ASSIGN_OR_RETURN(plan.packed_weights,
+                          packed_weights_.Get(plan.weights_plain, constant_weights_->raw_data(), plan.weights));
   }
   return plan;
-}
-
-Result<std::shared_ptr<const dnnl::memory>> DnnlConv::PackedWeights(const dnnl::memory::desc& plain,
-                                                                    const dnnl::memory::desc& desc) const {
-  std::lock_guard<std::mutex> lock(packed_mutex_);
-  for (const auto& [packed_desc, memory] : packed_) {
-    if (packed_desc == desc) return memory;
-  }
-  const dnnl::memory src = DnnlWrap(plain, constant_weights_->raw_data());
-  KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(src, desc, 1));
-  auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
-  packed_.emplace_back(desc, shared);
-  return shared;
 }
 
 Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w,

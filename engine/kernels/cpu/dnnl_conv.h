@@ -23,6 +23,7 @@
 
 #include "engine/kernels/cpu/conv_util.h"
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/fused_activation.h"
 #include "engine/runtime/op_kernel.h"
@@ -80,10 +81,6 @@ class DnnlConv {
 
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
   DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
-  // The constant weights reordered into `desc`, reordered once per layout.
-  Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& plain,
-                                                            const dnnl::memory::desc& desc) const;
-
   std::optional<Tensor> constant_weights_;  // shares the initializer's storage
   FusedActivation activation_;
   bool residual_sum_;
@@ -91,8 +88,7 @@ class DnnlConv {
   DnnlConvAlgorithm algorithm_;
   int session_threads_;
   mutable DnnlPrimitiveCache<Plan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded
+  DnnlPackedWeights packed_weights_;
 };
 
 }  // namespace kiln::cpu

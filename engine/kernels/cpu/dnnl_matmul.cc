@@ -83,27 +83,9 @@ Result<DnnlMatMul::Plan> DnnlMatMul::BuildPlan(const Shape& a_dims, const Shape&
     plan.primitive = dnnl::matmul(pd);
   }));
   if (constant_b_) {
-    KILN_ASSIGN_OR_RETURN(plan.packed_b, PackedB(plan.b_plain, plan.b));
+    KILN_ASSIGN_OR_RETURN(plan.packed_b, packed_b_.Get(plan.b_plain, constant_b_->raw_data(), plan.b));
   }
   return plan;
-}
-
-Result<std::shared_ptr<const dnnl::memory>> DnnlMatMul::PackedB(const dnnl::memory::desc& plain,
-                                                                const dnnl::memory::desc& desc) const {
-  std::lock_guard<std::mutex> lock(packed_mutex_);
-  for (const auto& [packed_desc, memory] : packed_) {
-    if (packed_desc == desc) return memory;
-  }
-  const dnnl::memory src = DnnlWrap(plain, constant_b_->raw_data());
-  std::shared_ptr<const dnnl::memory> shared;
-  if (desc == plain) {
-    shared = std::make_shared<const dnnl::memory>(src);  // already in place (the initializer outlives us)
-  } else {
-    KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(src, desc, 1));
-    shared = std::make_shared<const dnnl::memory>(std::move(packed));
-  }
-  packed_.emplace_back(desc, shared);
-  return shared;
 }
 
 Status DnnlMatMul::Run(const KernelContext& ctx, const Shape& a_dims, const Shape& b_dims, const Shape& out_dims,

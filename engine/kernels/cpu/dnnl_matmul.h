@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/fused_activation.h"
 #include "engine/kernels/cpu/matmul_util.h"
@@ -73,15 +74,12 @@ class DnnlMatMul {
                          const Shape& bias_dims, bool accumulate, float beta) const;
   static DnnlShapeKey KeyFor(const Shape& a_dims, const Shape& b_dims, bool has_bias, const Shape& bias_dims,
                              bool accumulate);
-  Result<std::shared_ptr<const dnnl::memory>> PackedB(const dnnl::memory::desc& plain,
-                                                      const dnnl::memory::desc& desc) const;
 
   std::optional<Tensor> constant_b_;  // shares the initializer's storage
   DnnlMatMulOptions options_;
   int session_threads_;
   mutable DnnlPrimitiveCache<Plan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;  // guarded
+  DnnlPackedWeights packed_b_;  // constant B per layout
 };
 
 // Prepares `dnnl` (a MatMul / FusedMatMul kernel's, B = input 1) for the

@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
 #include "engine/runtime/kernel_context.h"
@@ -174,22 +175,10 @@ class Int8ConvKernel : public OpKernel {
             dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst, DnnlEngine(), plan.dst_io));
       }
     }));
-    KILN_ASSIGN_OR_RETURN(plan.weights, PackedWeights(w_plain, weights_desc));
+    KILN_ASSIGN_OR_RETURN(plan.weights, packed_weights_.Get(w_plain, params_.weight->raw_data(), weights_desc));
     return plan;
   }
 
-  Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& plain,
-                                                            const dnnl::memory::desc& desc) const {
-    std::lock_guard<std::mutex> lock(packed_mutex_);
-    for (const auto& [packed_desc, memory] : packed_) {
-      if (packed_desc == desc) return memory;
-    }
-    KILN_ASSIGN_OR_RETURN(dnnl::memory packed,
-                          DnnlReorderToNew(DnnlWrap(plain, params_.weight->raw_data()), desc, 1));
-    auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
-    packed_.emplace_back(desc, shared);
-    return shared;
-  }
 
   Int8Params params_;
   int64_t group_ = 1;
@@ -197,8 +186,7 @@ class Int8ConvKernel : public OpKernel {
   bool x_channels_last_ = false, y_channels_last_ = false;
   dnnl::memory::desc bias_desc_;
   mutable DnnlPrimitiveCache<ConvPlan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+  DnnlPackedWeights packed_weights_;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
 #include "engine/kernels/cpu/quantize_util.h"
@@ -168,27 +169,16 @@ class Int8MatMulKernel : public OpKernel {
       weights_desc = pd.weights_desc();
       plan.primitive = dnnl::matmul(pd);
     }));
-    KILN_ASSIGN_OR_RETURN(plan.weights, PackedWeights(weights_desc));
+    const dnnl::memory::desc plain({params_.weight->dim(0), params_.weight->dim(1)}, dt::s8, tag::ab);
+    KILN_ASSIGN_OR_RETURN(plan.weights, packed_weights_.Get(plain, params_.weight->raw_data(), weights_desc));
     return plan;
   }
 
-  Result<std::shared_ptr<const dnnl::memory>> PackedWeights(const dnnl::memory::desc& desc) const {
-    std::lock_guard<std::mutex> lock(packed_mutex_);
-    for (const auto& [packed_desc, memory] : packed_) {
-      if (packed_desc == desc) return memory;
-    }
-    const dnnl::memory::desc plain({params_.weight->dim(0), params_.weight->dim(1)}, dt::s8, tag::ab);
-    KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(DnnlWrap(plain, params_.weight->raw_data()), desc, 1));
-    auto shared = std::make_shared<const dnnl::memory>(std::move(packed));
-    packed_.emplace_back(desc, shared);
-    return shared;
-  }
 
   Int8Params params_;
   dnnl::memory::desc bias_desc_;
   mutable DnnlPrimitiveCache<MatMulPlan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+  DnnlPackedWeights packed_weights_;
 };
 
 }  // namespace

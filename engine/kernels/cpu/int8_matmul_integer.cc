@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/runtime/kernel_context.h"
 
@@ -78,24 +79,15 @@ class DnnlMatMulIntegerKernel : public OpKernel {
       weights_desc = pd.weights_desc();
       plan.primitive = dnnl::matmul(pd);
     }));
-    std::lock_guard<std::mutex> lock(packed_mutex_);
-    for (const auto& [desc, memory] : packed_) {
-      if (desc == weights_desc) plan.weights = memory;
-    }
-    if (!plan.weights) {
-      const dnnl::memory::desc plain({k, n}, dt::s8, tag::ab);
-      KILN_ASSIGN_OR_RETURN(dnnl::memory packed, DnnlReorderToNew(DnnlWrap(plain, b_->raw_data()), weights_desc, 1));
-      plan.weights = std::make_shared<const dnnl::memory>(std::move(packed));
-      packed_.emplace_back(weights_desc, plan.weights);
-    }
+    const dnnl::memory::desc plain({k, n}, dt::s8, tag::ab);
+    KILN_ASSIGN_OR_RETURN(plan.weights, packed_weights_.Get(plain, b_->raw_data(), weights_desc));
     return plan;
   }
 
   const Tensor* b_;
   std::unique_ptr<OpKernel> fallback_;
   mutable DnnlPrimitiveCache<Plan> plans_;
-  mutable std::mutex packed_mutex_;
-  mutable std::vector<std::pair<dnnl::memory::desc, std::shared_ptr<const dnnl::memory>>> packed_;
+  DnnlPackedWeights packed_weights_;
 };
 
 }  // namespace
