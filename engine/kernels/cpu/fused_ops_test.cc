@@ -1,4 +1,4 @@
-// The internal operators of the "kiln" domain (Gelu, Attention) run directly,
+// The internal operators of the "kiln" domain (Gelu, Attention, and the refusals of FusedConv and Int8MatMul) run directly,
 // against naive references, including layouts the fusion passes rarely make
 // and inputs they must refuse without crashing.
 #include <gtest/gtest.h>
@@ -241,6 +241,41 @@ TEST(KilnAttention, RefusesMismatchedShapes) {
                     {"v", Value(Pseudo({1, 2, 3, 4}, 3))},
                     {"mask", Value(Pseudo({1, 1, 3, 4}, 4))}});
   ASSERT_FALSE(out.ok());
+}
+
+}  // namespace
+}  // namespace kiln::cpu
+
+namespace kiln::cpu {
+namespace {
+
+TEST(KilnFusedConv, RefusesUnknownAlgorithm) {
+  ir::Model m = KilnModel();
+  AddInput(m, "x", {1, 2, 4, 4});
+  AddConstant(m, "w", Pseudo({2, 2, 3, 3}, 2));
+  SetString(AddKilnNode(m, "FusedConv", {"x", "w"}, {"y"}), "algorithm", "fastest");
+  AddOutput(m, "y");
+  auto out = RunOnce(m, {{"x", Value(Pseudo({1, 2, 4, 4}, 3))}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("unknown algorithm 'fastest'"), std::string::npos) << out.status().message();
+}
+
+TEST(KilnInt8MatMul, RefusesDynamicQuantizationWithGivenInputScale) {
+  // dynamic_quantization computes x's scale; one given as an input is a contradiction.
+  ir::Model m = KilnModel();
+  AddInput(m, "x", {2, 4});
+  AddConstant(m, "xs", Scalar(0.1f));
+  Tensor w = Tensor::Allocate(DataType::kInt8, {4, 3}, /*zeroed=*/true);
+  AddConstant(m, "w", w);
+  AddConstant(m, "ws", Pseudo({3}, 4));
+  ir::Node& node = AddKilnNode(m, "Int8MatMul", {"x", "xs", "", "w", "ws"}, {"y"});
+  SetInt(node, "dynamic_quantization", 1);
+  AddOutput(m, "y");
+  auto out = RunOnce(m, {{"x", Value(Pseudo({2, 4}, 5))}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("dynamic quantization"), std::string::npos) << out.status().message();
 }
 
 }  // namespace
