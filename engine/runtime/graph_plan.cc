@@ -18,6 +18,52 @@ std::vector<const ir::Graph*> SubgraphsOf(const ir::Node& node) {
   return subs;
 }
 
+// Tracks which initializers every reader has released
+// (OpKernel::ReleaseConstantInput) while a plan's kernels are built, and
+// replaces those in the graph by tensors without data.
+class ConstantRelease {
+ public:
+  // Does nothing when `initializers` is null.
+  ConstantRelease(const ir::Graph& graph, std::unordered_map<std::string, Tensor>* initializers)
+      : initializers_(initializers) {
+    if (initializers_ == nullptr) return;
+    for (const auto& node : graph.nodes) {
+      for (const auto& in : node.inputs) {
+        if (!in.empty() && initializers_->count(in) > 0) ++unbuilt_readers_[in];
+      }
+      // Read by a subgraph: not through a kernel input.
+      for (const ir::Graph* sub : SubgraphsOf(node))
+        for (const auto& name : ir::OuterScopeReads(*sub)) kept_.insert(name);
+    }
+    for (const auto& vi : graph.outputs) kept_.insert(vi.name);
+    for (const auto& vi : graph.inputs) kept_.insert(vi.name);  // overridable defaults
+  }
+
+  // Offers `kernel` (just built for `node`) its constant inputs; returns
+  // the initializers now released by all their readers, replaced in the
+  // graph already.
+  std::vector<std::string> AfterBuilding(const ir::Node& node, OpKernel& kernel) {
+    std::vector<std::string> released;
+    if (initializers_ == nullptr) return released;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const std::string& name = node.inputs[i];
+      auto readers = unbuilt_readers_.find(name);
+      if (readers == unbuilt_readers_.end()) continue;
+      if (kept_.count(name) > 0 || !kernel.ReleaseConstantInput(i)) kept_.insert(name);
+      if (--readers->second > 0 || kept_.count(name) > 0) continue;
+      Tensor& constant = initializers_->at(name);
+      constant = Tensor::Borrow(constant.dtype(), constant.shape(), nullptr, nullptr);
+      released.push_back(name);
+    }
+    return released;
+  }
+
+ private:
+  std::unordered_map<std::string, Tensor>* initializers_;
+  std::unordered_map<std::string, int> unbuilt_readers_;  // per initializer
+  std::unordered_set<std::string> kept_;                  // some reader needs the data
+};
+
 }  // namespace
 
 int GraphPlan::SlotOf(const std::string& name) const {
@@ -29,7 +75,8 @@ Result<std::shared_ptr<const GraphPlan>> GraphPlan::Compile(const ir::Graph& gra
                                                              const std::map<std::string, int64_t>& opsets,
                                                              const KernelRegistry& registry,
                                                              const std::unordered_set<std::string>& outer_scope,
-                                                             int threads) {
+                                                             int threads,
+                                                             std::unordered_map<std::string, Tensor>* initializers) {
   KILN_ASSIGN_OR_RETURN(std::vector<size_t> order, ir::TopologicalOrder(graph, outer_scope));
   std::shared_ptr<GraphPlan> plan(new GraphPlan());
   plan->graph_ = &graph;
@@ -46,10 +93,13 @@ Result<std::shared_ptr<const GraphPlan>> GraphPlan::Compile(const ir::Graph& gra
     plan->input_slots_.push_back(slot(vi.name));
     local.insert(vi.name);
   }
+  std::unordered_map<std::string, size_t> constant_index;
   for (const auto& name : graph.initializer_order) {
+    constant_index[name] = plan->constants_.size();
     plan->constants_.emplace_back(slot(name), graph.initializers.at(name));
     local.insert(name);
   }
+  ConstantRelease release(graph, initializers);
   for (const auto& n : graph.nodes)
     for (const auto& o : n.outputs)
       if (!o.empty()) local.insert(o);
@@ -106,6 +156,10 @@ Result<std::shared_ptr<const GraphPlan>> GraphPlan::Compile(const ir::Graph& gra
       return kernel.status().WithContext("node " + node.Describe());
     }
     step.kernel = std::move(kernel).value();
+    for (const std::string& name : release.AfterBuilding(node, *step.kernel)) {
+      Tensor& constant = plan->constants_[constant_index.at(name)].second;
+      constant = Tensor::Borrow(constant.dtype(), constant.shape(), nullptr, nullptr);
+    }
     plan->steps_.push_back(std::move(step));
   }
   if (!unsupported.empty()) {

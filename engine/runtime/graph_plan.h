@@ -33,9 +33,15 @@ class GraphPlan {
   // names values of enclosing graphs that `graph` may read; `threads` is the
   // intra-op thread count the plan will run with (KernelInit::threads).
   // Unsupported operators fail with Unimplemented listing all of them.
+  // `initializers`, when given, is graph.initializers itself, writable: an
+  // initializer read only by kernels that keep packed copies of it
+  // (OpKernel::ReleaseConstantInput) is replaced there and in the plan by a
+  // tensor without data as soon as its last reader is built, so weights are
+  // not resident twice, not even at the peak of session creation.
   static Result<std::shared_ptr<const GraphPlan>> Compile(
       const ir::Graph& graph, const std::map<std::string, int64_t>& opsets, const KernelRegistry& registry,
-      const std::unordered_set<std::string>& outer_scope = {}, int threads = 1);
+      const std::unordered_set<std::string>& outer_scope = {}, int threads = 1,
+      std::unordered_map<std::string, Tensor>* initializers = nullptr);
 
   const ir::Graph& graph() const { return *graph_; }
   const std::vector<Step>& steps() const { return steps_; }

@@ -29,6 +29,17 @@ class OpKernel {
   // shape and no later node reads it. Kernels of the operators listed in
   // planner/in_place_ops.cc are treated as declaring it already.
   virtual int InPlaceInput() const { return -1; }
+  // Called at session creation, right after the kernel is built, for each
+  // of its inputs fed by an initializer. A kernel that keeps its own copy
+  // of that constant (packed weights) and from then on never reads the
+  // input's data (even for new shapes) drops its reference to the data and
+  // returns true. Once every reader has, the plan frees the initializer's
+  // storage: at run time the input is a tensor of the same type and shape
+  // whose raw_data() is null.
+  virtual bool ReleaseConstantInput(size_t input) {
+    (void)input;
+    return false;
+  }
 };
 
 // What a kernel factory sees of its node at session creation.

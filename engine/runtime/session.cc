@@ -30,7 +30,8 @@ Result<std::unique_ptr<Session>> Session::Create(ir::Model model, const SessionO
     KILN_RETURN_IF_ERROR(passes::Bf16ConversionPass().Run(*owned).status());
   }
   KILN_RETURN_IF_ERROR(passes::OptimizeModel(*owned, options.optimize).status());
-  KILN_ASSIGN_OR_RETURN(auto plan, GraphPlan::Compile(owned->graph, owned->opset_imports, KernelRegistry::Cpu(), {}, threads));
+  KILN_ASSIGN_OR_RETURN(auto plan, GraphPlan::Compile(owned->graph, owned->opset_imports, KernelRegistry::Cpu(), {},
+                                                        threads, &owned->graph.initializers));
   return std::unique_ptr<Session>(new Session(std::move(owned), std::move(plan), threads, options));
 }
 

@@ -24,6 +24,8 @@ class ConvKernel final : public OpKernel {
     dnnl_.Prepare(init, attrs_);
   }
 
+  bool ReleaseConstantInput(size_t input) override { return input == 1 && dnnl_.ReleaseConstantWeights(); }
+
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
@@ -38,6 +40,7 @@ class ConvKernel final : public OpKernel {
     if (DnnlConv::Supports(x, w, g)) {
       return dnnl_.Run(ctx, g, x, w, has_bias ? &ctx.input(2) : nullptr, nullptr, y);
     }
+    if (dnnl_.weights_released()) return Status::Unimplemented("Conv of this geometry with packed weights");
     return DispatchType<FloatTypes>(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       ConvForward<T>(x.data<T>(), w.data<T>(), has_bias ? ctx.input(2).data<T>() : nullptr, g, y.data<T>(),

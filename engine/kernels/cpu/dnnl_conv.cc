@@ -73,6 +73,12 @@ bool DnnlConv::Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g)
   return x.num_elements() > 0 && w.num_elements() > 0;
 }
 
+bool DnnlConv::ReleaseConstantWeights() {
+  if (!constant_weights_ || !packed_weights_.Release()) return false;
+  constant_weights_ = Tensor::Borrow(constant_weights_->dtype(), constant_weights_->shape(), nullptr, nullptr);
+  return true;
+}
+
 DnnlShapeKey DnnlConv::KeyFor(const Shape& x, const Shape& w, bool has_bias) const {
   DnnlShapeKey key = x;
   if (!constant_weights_) key.insert(key.end(), w.begin(), w.end());

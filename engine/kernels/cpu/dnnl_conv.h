@@ -8,10 +8,11 @@
 // Constant weights (initializers) are reordered once into the layout the
 // primitive prefers and shared by every shape that wants the same layout.
 // Per input shape the primitive and its layouts are built once and cached
-// (bounded). Activations are in Kiln's plain NCHW layout, or channels-last
-// (NHWC in memory, shapes still NCHW) where the conv_channels_last pass
-// chained convolutions; when oneDNN prefers another layout the input,
-// residual and output are reordered inside Run.
+// (bounded); once packed, the plain weights may be released, a new layout
+// then comes from a packed one. Activations are in Kiln's plain NCHW
+// layout, or channels-last (NHWC in memory, shapes still NCHW) where the
+// conv_channels_last pass chained convolutions; when oneDNN prefers another
+// layout the input, residual and output are reordered inside Run.
 //
 // Thread-safety: Run may be called from several threads at once.
 #pragma once
@@ -58,6 +59,13 @@ class DnnlConv {
   // True when Run handles a convolution of x with these geometry and types.
   static bool Supports(const Tensor& x, const Tensor& w, const ConvGeometry& g);
 
+  // Drops this object's reference to the constant weights' data once they
+  // are packed (DnnlPackedWeights::Release); true when it did. Run then
+  // never reads the weights' data: the caller may pass weights without
+  // storage, and must not run its own convolution on them.
+  bool ReleaseConstantWeights();
+  bool weights_released() const { return packed_weights_.released(); }
+
   // y = act(conv(x, w) + bias + residual); bias and residual may be null
   // (residual must be given exactly when constructed with residual_sum).
   // y is allocated by the caller with the output shape.
@@ -81,7 +89,7 @@ class DnnlConv {
 
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
   DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
-  std::optional<Tensor> constant_weights_;  // shares the initializer's storage
+  std::optional<Tensor> constant_weights_;  // shares the initializer's storage; no data once released
   FusedActivation activation_;
   bool residual_sum_;
   DnnlConvLayout layout_;

@@ -198,5 +198,38 @@ TEST(DnnlConvTest, ConcurrentRunsOfOneSessionAgree) {
   for (size_t t = 0; t < errors.size(); ++t) EXPECT_EQ(errors[t], "") << "batch " << t + 1;
 }
 
+// The constant weights are packed at session creation for the declared
+// shape (a dynamic batch and image as 1) and their plain data released;
+// other batch sizes and image sizes after the first run must still be exact.
+TEST(DnnlConvTest, NewShapesAfterReleasingPackedWeights) {
+  ir::Model m = NewModel();
+  const Shape w_shape{16, 8, 3, 3};
+  AddInput(m, "x", {-1, 8, -1, -1});
+  AddConstant(m, "W", Pseudo(w_shape, 1));
+  ir::Node& conv = AddNode(m, "Conv", {"x", "W"}, {"y"});
+  ir::Attribute pads;
+  pads.name = "pads";
+  pads.type = ir::Attribute::Type::kInts;
+  pads.ints = {1, 1, 1, 1};
+  conv.attributes["pads"] = pads;
+  AddOutput(m, "y");
+  SessionOptions options;
+  options.optimize.enabled = false;
+  auto session = Session::Create(m, options);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  // oneDNN packs convolution weights into a blocked layout on every x86 ISA it runs on.
+  EXPECT_EQ((*session)->model().graph.initializers.at("W").raw_data(), nullptr);
+  const Tensor zero_bias = Tensor::FromVector<float>({16}, std::vector<float>(16, 0.0f));
+  for (const Shape& xs : std::vector<Shape>{{1, 8, 9, 7}, {4, 8, 12, 12}, {2, 8, 5, 31}, {1, 8, 9, 7}}) {
+    const Tensor x = Pseudo(xs, 3);
+    auto out = (*session)->Run({{"x", Value(x)}});
+    ASSERT_TRUE(out.ok()) << ShapeToString(xs) << ": " << out.status().ToString();
+    EXPECT_EQ(kiln::testing::CompareTensors((*out)[0].tensor(), Reference(conv, x, Pseudo(w_shape, 1), zero_bias),
+                                            {1e-4, 1e-5}),
+              "")
+        << ShapeToString(xs);
+  }
+}
+
 }  // namespace
 }  // namespace kiln::cpu

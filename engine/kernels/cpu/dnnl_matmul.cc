@@ -43,6 +43,12 @@ DnnlShapeKey DnnlMatMul::KeyFor(const Shape& a_dims, const Shape& b_dims, bool h
   return key;
 }
 
+bool DnnlMatMul::ReleaseConstantB() {
+  if (!constant_b_ || !packed_b_.Release()) return false;
+  constant_b_ = Tensor::Borrow(constant_b_->dtype(), constant_b_->shape(), nullptr, nullptr);
+  return true;
+}
+
 void DnnlMatMul::Prepare(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims, bool has_bias,
                          const Shape& bias_dims, bool accumulate, float beta) {
   if (!constant_b_ || constant_b_->dtype() != DataType::kFloat) return;
@@ -157,8 +163,12 @@ std::optional<Shape> RepresentativeShape(const KernelInit& init, size_t input) {
 
 void PrepareDnnlMatMul(DnnlMatMul& dnnl, const KernelInit& init) {
   const Tensor* b = init.ConstantInput(1);
+  if (b == nullptr || !dnnl.has_constant_b()) return;
   auto a = RepresentativeShape(init, 0);
-  if (b == nullptr || !a || !dnnl.has_constant_b()) return;
+  // A of unknown type (a fused node's output): with a 2-D B every A runs as
+  // one [rows, K] product, and B's packed layout serves any row count.
+  if (!a && b->rank() == 2) a = Shape{1, b->dim(0)};
+  if (!a) return;
   auto s = MatMulShapeFor(*a, b->shape());
   if (!s.ok() || s->k == 0) return;
   const bool has_bias = init.node.inputs.size() > 2 && !init.node.inputs[2].empty();
@@ -168,8 +178,14 @@ void PrepareDnnlMatMul(DnnlMatMul& dnnl, const KernelInit& init) {
 
 void PrepareDnnlGemm(DnnlMatMul& dnnl, const KernelInit& init, bool trans_a, bool trans_b, float alpha, float beta) {
   const Tensor* b = init.ConstantInput(1);
+  if (b == nullptr || b->rank() != 2 || !dnnl.has_constant_b()) return;
   auto a = RepresentativeShape(init, 0);
-  if (b == nullptr || !a || a->size() != 2 || b->rank() != 2 || !dnnl.has_constant_b()) return;
+  if (!a) {
+    // A of unknown type: one row, K from B.
+    const int64_t k = trans_b ? b->dim(1) : b->dim(0);
+    a = trans_a ? Shape{k, 1} : Shape{1, k};
+  }
+  if (a->size() != 2) return;
   const int64_t m = trans_a ? (*a)[1] : (*a)[0];
   const int64_t k = trans_a ? (*a)[0] : (*a)[1];
   const int64_t n = trans_b ? b->dim(0) : b->dim(1);

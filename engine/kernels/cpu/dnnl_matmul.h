@@ -9,7 +9,8 @@
 // Constant B (an initializer) is reordered once into the layout the
 // primitive prefers (a blocked, prepacked layout on AVX-512) and shared by
 // every shape wanting that layout; primitives are cached per input shape
-// (bounded). The caller falls back to Kiln's own GEMM when Supports() is
+// (bounded). Once packed, the plain B may be released (ReleaseConstantB), a
+// new layout then comes from the packed one. The caller falls back to Kiln's own GEMM when Supports() is
 // false (non-float types).
 //
 // Thread-safety: Run may be called from several threads at once.
@@ -50,6 +51,12 @@ class DnnlMatMul {
                bool accumulate, float beta);
   bool has_constant_b() const { return constant_b_.has_value(); }
 
+  // Drops this object's reference to the constant B's data once it is
+  // packed (DnnlPackedWeights::Release); true when it did. Run then never
+  // reads B's data: the caller may pass a B without storage.
+  bool ReleaseConstantB();
+  bool constant_b_released() const { return packed_b_.released(); }
+
   // True when alpha != 1 (the product is scaled).
   bool scales_output() const { return options_.alpha != 1.0f; }
 
@@ -75,7 +82,7 @@ class DnnlMatMul {
   static DnnlShapeKey KeyFor(const Shape& a_dims, const Shape& b_dims, bool has_bias, const Shape& bias_dims,
                              bool accumulate);
 
-  std::optional<Tensor> constant_b_;  // shares the initializer's storage
+  std::optional<Tensor> constant_b_;  // shares the initializer's storage; no data once released
   DnnlMatMulOptions options_;
   int session_threads_;
   mutable DnnlPrimitiveCache<Plan> plans_;
@@ -83,7 +90,8 @@ class DnnlMatMul {
 };
 
 // Prepares `dnnl` (a MatMul / FusedMatMul kernel's, B = input 1) for the
-// declared shape of input 0, unknown dimensions taken as 1.
+// declared shape of input 0, unknown dimensions taken as 1; with no declared
+// shape and a 2-D B, for a single row (B's packed layout is the same).
 void PrepareDnnlMatMul(DnnlMatMul& dnnl, const KernelInit& init);
 
 // Prepares `dnnl` (a Gemm / FusedGemm kernel's) likewise.

@@ -194,5 +194,62 @@ TEST(DnnlMatMulTest, FusedMatMulAndGemmApplyBiasAndActivation) {
   }
 }
 
+// Constant B is packed at session creation for the declared shape (unknown
+// dimensions as 1) and its plain data released when oneDNN packed it into
+// a layout of its own; runs with other batch sizes and ranks after the
+// first must still be exact.
+TEST(DnnlMatMulTest, NewShapesAfterReleasingPackedWeights) {
+  for (const std::string op : {"MatMul", "Gemm"}) {
+    ir::Model m = NewModel();
+    const Tensor b = Pseudo({64, 48}, 1);
+    AddInput(m, "a", op == "Gemm" ? Shape{-1, 64} : Shape{-1, -1, 64});
+    AddConstant(m, "b", b);
+    AddNode(m, op, {"a", "b"}, {"y"});
+    AddOutput(m, "y");
+    SessionOptions options;
+    options.optimize.enabled = false;
+    auto session = Session::Create(m, options);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    const Tensor& held = (*session)->model().graph.initializers.at("b");
+    EXPECT_EQ(held.shape(), b.shape());
+    const bool released = held.raw_data() == nullptr;
+    std::vector<Shape> shapes = {{3, 64}, {17, 64}, {1, 64}};
+    if (op == "MatMul") shapes = {{1, 5, 64}, {8, 128, 64}, {2, 3, 64}, {1, 5, 64}};
+    for (const Shape& as : shapes) {
+      const Tensor a = Pseudo(as, 2);
+      auto out = (*session)->Run({{"a", Value(a)}});
+      ASSERT_TRUE(out.ok()) << op << " " << ShapeToString(as) << ": " << out.status().ToString();
+      EXPECT_EQ(kiln::testing::CompareTensors((*out)[0].tensor(), NaiveMatMul(a, b), {1e-4, 1e-5}), "")
+          << op << " " << ShapeToString(as) << (released ? " (released)" : " (kept)");
+    }
+  }
+}
+
+// An initializer that another kind of node also reads, or that is a graph
+// output, keeps its data.
+TEST(DnnlMatMulTest, KeepsWeightsOtherNodesRead) {
+  ir::Model m = NewModel();
+  const Tensor b = Pseudo({16, 16}, 1);
+  AddInput(m, "a", {-1, 16});
+  AddConstant(m, "b", b);
+  AddConstant(m, "c", Pseudo({16, 16}, 2));
+  AddNode(m, "MatMul", {"a", "b"}, {"y"});
+  AddNode(m, "Add", {"y", "b"}, {"z"});
+  AddNode(m, "MatMul", {"a", "c"}, {"w"});
+  AddOutput(m, "z");
+  AddOutput(m, "w");
+  AddOutput(m, "c");
+  SessionOptions options;
+  options.optimize.enabled = false;
+  auto session = Session::Create(m, options);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_NE((*session)->model().graph.initializers.at("b").raw_data(), nullptr);
+  EXPECT_NE((*session)->model().graph.initializers.at("c").raw_data(), nullptr);
+  const Tensor a = Pseudo({16, 16}, 3);  // [16, 16] + b: the Add needs no broadcast
+  auto out = (*session)->Run({{"a", Value(a)}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(kiln::testing::CompareTensors((*out)[2].tensor(), m.graph.initializers.at("c"), {0, 0}), "");
+}
+
 }  // namespace
 }  // namespace kiln::cpu

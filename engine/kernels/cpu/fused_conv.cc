@@ -35,6 +35,8 @@ class FusedConvKernel final : public OpKernel {
     dnnl_.Prepare(init, attrs_);
   }
 
+  bool ReleaseConstantInput(size_t input) override { return input == 1 && dnnl_.ReleaseConstantWeights(); }
+
   // The residual's storage may become the output's (a ResNet block's sum):
   // oneDNN's sum post-op reads each element of the destination right before
   // writing it, so no copy of the residual into the output is needed. Only
@@ -68,6 +70,7 @@ class FusedConvKernel final : public OpKernel {
     Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
     if (y.num_elements() == 0) return Status::Ok();
     if (DnnlConv::Supports(x, w, g)) return dnnl_.Run(ctx, g, x, w, bias, residual, y);
+    if (dnnl_.weights_released()) return Status::Unimplemented("FusedConv of this geometry with packed weights");
     if (layout_.any()) {
       return Status::Unimplemented("FusedConv with channels-last tensors needs float32 and 1-3 spatial dimensions");
     }

@@ -33,6 +33,8 @@ class MatMulKernel final : public OpKernel {
     PrepareDnnlMatMul(dnnl_, init);
   }
 
+  bool ReleaseConstantInput(size_t input) override { return input == 1 && dnnl_.ReleaseConstantB(); }
+
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(1));
@@ -48,6 +50,7 @@ class MatMulKernel final : public OpKernel {
     }
     Tensor& out = ctx.AllocateOutput(0, a.dtype(), shape.out);
     if (DnnlMatMul::Supports(a, b)) return RunDnnlMatMul(dnnl_, ctx, shape, a, b, bias, out);
+    if (dnnl_.constant_b_released()) return Status::Unimplemented("MatMul of this rank with packed weights");
     if ((bias != nullptr || activation_.active()) && a.dtype() != DataType::kFloat) {
       return Status::Unimplemented("FusedMatMul runs on float tensors only");
     }
@@ -81,6 +84,8 @@ class GemmKernel final : public OpKernel {
         dnnl_(init, 1, DnnlMatMulOptions{trans_a_, trans_b_, alpha_, activation}) {
     PrepareDnnlGemm(dnnl_, init, trans_a_, trans_b_, alpha_, beta_);
   }
+
+  bool ReleaseConstantInput(size_t input) override { return input == 1 && dnnl_.ReleaseConstantB(); }
 
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
@@ -117,6 +122,9 @@ class GemmKernel final : public OpKernel {
     Tensor& out = ctx.AllocateOutput(0, a.dtype(), out_shape);
     if (DnnlMatMul::Supports(a, b) && m > 0 && n > 0 && k > 0) {
       return RunDnnlGemm(dnnl_, ctx, {m, k}, {k, n}, a, b, has_c && beta_ != 0.0f ? &c : nullptr, beta_, out);
+    }
+    if (dnnl_.constant_b_released() && m > 0 && n > 0 && k > 0) {
+      return Status::Internal("Gemm weights were released but oneDNN did not run");
     }
     if (activation_.active() && a.dtype() != DataType::kFloat) {
       return Status::Unimplemented("FusedGemm runs on float tensors only");
