@@ -91,7 +91,13 @@ void DnnlConv::Prepare(const KernelInit& init, const ConvAttributes& attrs) {
   const ir::TypeInfo* type = init.graph.FindType(init.node.inputs[0]);
   if (type == nullptr || type->elem_type != DataType::kFloat || !type->shape) return;
   Shape x;
-  for (const ir::Dim& d : *type->shape) x.push_back(d.is_fixed() ? d.value : 1);
+  for (const ir::Dim& d : *type->shape) {
+    // oneDNN's Winograd weights depend on the batch (2x3 tiles for small
+    // ones, 4x3 for larger) and cannot be reordered back to plain: packing
+    // for a guessed size would keep a copy that other sizes never use.
+    if (!d.is_fixed() && algorithm_ == DnnlConvAlgorithm::kWinograd) return;
+    x.push_back(d.is_fixed() ? d.value : 1);
+  }
   auto g = ConvGeometryFor(attrs, x, constant_weights_->shape());
   if (!g.ok() || NumElements(x) == 0) return;
   for (size_t d = 0; d < g->kernel.size(); ++d) {

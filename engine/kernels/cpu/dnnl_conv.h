@@ -53,7 +53,8 @@ class DnnlConv {
   // With constant weights and a declared input type, builds the plan for
   // that input shape (unknown dimensions taken as 1) now, at session
   // creation, so the first Run finds its primitive and packed weights ready.
-  // Does nothing when that is not possible; errors are left to Run.
+  // Does nothing when that is not possible, or for Winograd with unknown
+  // dimensions; errors are left to Run.
   void Prepare(const KernelInit& init, const ConvAttributes& attrs);
 
   // True when Run handles a convolution of x with these geometry and types.
