@@ -157,7 +157,9 @@ Result<std::shared_ptr<const GraphPlan>> GraphPlan::Compile(const ir::Graph& gra
     }
     step.kernel = std::move(kernel).value();
     for (const std::string& name : release.AfterBuilding(node, *step.kernel)) {
-      Tensor& constant = plan->constants_[constant_index.at(name)].second;
+      auto index = constant_index.find(name);
+      if (index == constant_index.end()) continue;
+      Tensor& constant = plan->constants_[index->second].second;
       constant = Tensor::Borrow(constant.dtype(), constant.shape(), nullptr, nullptr);
     }
     plan->steps_.push_back(std::move(step));
