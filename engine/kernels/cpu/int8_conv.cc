@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_implementation_choice.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
@@ -162,6 +163,7 @@ class Int8ConvKernel : public OpKernel {
                                                         dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
                                                         strides, dilations, pad_l, pad_r);
       dnnl::convolution_forward::primitive_desc pd(desc, attr, DnnlEngine());
+      PreferFastInt8Convolution(pd, plan.flops / 2, (c / group_) * kh * kw, plan.threads);
       plan.src = pd.src_desc();
       plan.dst = pd.dst_desc();
       plan.scratchpad = pd.scratchpad_desc();
