@@ -46,6 +46,7 @@ class Int8MatMulKernel : public OpKernel {
     }
     auto kernel = std::unique_ptr<Int8MatMulKernel>(new Int8MatMulKernel());
     KILN_ASSIGN_OR_RETURN(kernel->params_, Int8Params::Read(init, w->dim(1)));
+    if (kernel->params_.residual) return Status::Unimplemented(init.node.Describe() + ": a residual input");
     if (kernel->params_.bias) {
       kernel->bias_desc_ = dnnl::memory::desc({1, w->dim(1)}, dt::s32, tag::ab);
     }
