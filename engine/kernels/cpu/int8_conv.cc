@@ -23,6 +23,7 @@
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_implementation_choice.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
+#include "engine/kernels/cpu/dnnl_scratchpad_pool.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
 #include "engine/runtime/kernel_context.h"
@@ -109,12 +110,12 @@ class Int8ConvKernel : public OpKernel {
     }
     const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
     const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
-    dnnl::memory src = src_given, dst = dst_given, scratch;
+    dnnl::memory src = src_given, dst = dst_given;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
       if (plan->to_src) src = dnnl::memory(plan->src, DnnlEngine());
       if (plan->from_dst) dst = dnnl::memory(plan->dst, DnnlEngine());
-      scratch = dnnl::memory(plan->scratchpad, DnnlEngine());
     }));
+    KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     if (plan->to_src) {
       KILN_RETURN_IF_ERROR(
           DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_given}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
@@ -126,7 +127,7 @@ class Int8ConvKernel : public OpKernel {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
                                                {DNNL_ARG_DST, dst},
-                                               {DNNL_ARG_SCRATCHPAD, scratch}};
+                                               {DNNL_ARG_SCRATCHPAD, scratch.memory()}};
     if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
     KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Int8Conv"));
     if (plan->from_dst) {
@@ -218,6 +219,7 @@ class Int8ConvKernel : public OpKernel {
   dnnl::memory::desc bias_desc_;
   mutable DnnlPrimitiveCache<ConvPlan> plans_;
   DnnlPackedWeights packed_weights_;
+  DnnlScratchpadPool scratchpads_;
 };
 
 }  // namespace
