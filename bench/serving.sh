@@ -4,6 +4,7 @@
 #   bench/serving.sh [--quick] [--only overhead,batching,overload] [--duration S]
 #                    [--overload-secs S] [--threads N] [--sequence L]
 #                    [--batch-size-warmup on|off] [--models-dir DIR] [--out-dir DIR]
+#                    [--server-kiln PATH]   (the kiln binary that serves; default build/kiln)
 #
 #  1. overhead: the INT32 add/sub model (examples/model_repository/simple) at
 #     concurrency 1 over gRPC and HTTP, against the same engine call made in
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
     --batch-size-warmup) batch_size_warmup=$2; shift ;;
     --models-dir) models_dir=$2; shift ;;
     --out-dir) out_dir=$2; shift ;;
+    --server-kiln) server_kiln=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -108,7 +110,7 @@ import socket
 socks = [socket.socket() for _ in range(3)]
 for s in socks: s.bind(('127.0.0.1', 0))
 print(*[s.getsockname()[1] for s in socks])")
-"$kiln" serve --model-repository "$repo" --http-port "$http_port" --grpc-port "$grpc_port" \
+"${server_kiln:-$kiln}" serve --model-repository "$repo" --http-port "$http_port" --grpc-port "$grpc_port" \
   --metrics-port "$metrics_port" --threads "$threads" --batch-size-warmup "$batch_size_warmup" \
   > "$out_dir/server.log" 2>&1 &
 server=$!
