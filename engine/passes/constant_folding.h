@@ -3,7 +3,8 @@
 // replaces it by initializers holding its outputs. Shape of a tensor whose
 // shape is fully static folds too, and so does Gather(Shape(x), indices)
 // when the gathered dimensions of x are static. Random operators, nodes with subgraphs,
-// nodes producing graph outputs and results above a size limit are left alone.
+// nodes producing graph outputs, nodes whose outputs nobody reads (dead code,
+// for dead_code_elimination) and results above a size limit are left alone.
 #pragma once
 
 #include <cstddef>

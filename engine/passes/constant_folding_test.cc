@@ -28,6 +28,23 @@ TEST(ConstantFolding, FoldsConstantChainsIntoInitializers) {
   EXPECT_FALSE(*ConstantFoldingPass().Run(m));
 }
 
+TEST(ConstantFolding, LeavesNodesNobodyReadsToDeadCodeElimination) {
+  // "unused" (a DequantizeLinear of a weight a fusion no longer reads) is
+  // not evaluated; a constant chain that feeds the output still folds.
+  ir::Model m = NewModel();
+  AddInput(m, "x", {2, 3});
+  AddConstant(m, "a", Ramp({2, 3}));
+  AddNode(m, "Relu", {"a"}, {"unused"});
+  AddNode(m, "Neg", {"a"}, {"n"});
+  AddNode(m, "Mul", {"x", "n"}, {"y"});
+  AddOutput(m, "y", {2, 3});
+  ASSERT_TRUE(*ConstantFoldingPass().Run(m));
+  EXPECT_EQ(m.graph.initializers.count("unused"), 0u);
+  EXPECT_EQ(m.graph.initializers.count("n"), 1u);
+  ASSERT_EQ(m.graph.nodes.size(), 2u);
+  EXPECT_EQ(m.graph.nodes[0].op_type, "Relu");
+}
+
 TEST(ConstantFolding, FoldsShapeOfStaticTensor) {
   ir::Model m = NewModel(15);
   AddInput(m, "x", {2, 3, 4});

@@ -13,8 +13,9 @@ namespace {
 
 // Int8Add's inputs: a, a_scale, a_zero_point, b, ...
 constexpr size_t kAddendA = 0, kAddendB = 3;
-// Int8Conv's input 6: y_scale, present when the output is quantized.
-constexpr size_t kConvOutputScale = 6;
+// Int8Conv's input 6: y_scale, present when the output is quantized; 9: a
+// fused residual.
+constexpr size_t kConvOutputScale = 6, kConvResidual = 9;
 
 // value -> (node, input index) of every main-graph read
 using ValueReads = std::unordered_map<std::string, std::vector<std::pair<size_t, size_t>>>;
@@ -48,8 +49,10 @@ bool IsInt8MaxPoolCandidate(const ir::Node& node) {
 bool WritesChannelsLast(const ir::Graph& graph, const ir::Node& node) {
   if (node.outputs.size() != 1 || node.outputs[0].empty()) return false;
   if (IsKilnOp(node, "Int8Conv")) {
+    // With a residual (int8_residual_fusion) the output keeps the residual's layout.
+    const bool residual = node.inputs.size() > kConvResidual && !node.inputs[kConvResidual].empty();
     return node.GetInt("y_channels_last", 0) == 0 && node.inputs.size() > kConvOutputScale &&
-           !node.inputs[kConvOutputScale].empty();
+           !node.inputs[kConvOutputScale].empty() && !residual;
   }
   if (IsKilnOp(node, "Int8Add")) return node.inputs.size() == 8 && node.GetInt("channels_last", 0) == 0;
   if (IsInt8MaxPoolCandidate(node)) return true;

@@ -13,57 +13,18 @@
 
 #include "engine/passes/fusion_util.h"
 #include "engine/passes/pass_test_util.h"
-#include "engine/quantization/quantizer.h"
-#include "engine/runtime/session.h"
-#include "tests/support/model_builder.h"
+#include "engine/passes/quantized_model_test_util.h"
 
 namespace kiln::passes {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::CountKilnOps;
+using testing::Normal;
+using testing::ResidualCnn;
+using testing::SetNodeInts;
 
-std::vector<float> Normal(size_t n, float scale, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-void SetNodeInts(onnx::ModelProto& m, int node, const std::string& name, std::vector<int64_t> v) {
-  auto* a = m.mutable_graph()->mutable_node(node)->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-
-// x -> Conv+Relu -> MaxPool -> Conv+Relu -> Conv -> + pool -> Relu -> Conv (stride 2)+Relu -> GlobalAveragePool -> y
-//  (stem)                   (block: c1, c2, residual add)              (c3)
-void ResidualCnn(kiln::testing::ModelBuilder& b) {
-  b.Input("x", DataType::kFloat, {2, 3, 10, 10}).Output("y", DataType::kFloat, {2, 16, 1, 1});
-  b.Initializer("ws", Normal(8 * 3 * 9, 0.3f, 1), {8, 3, 3, 3}).Initializer("bs", Normal(8, 0.1f, 2), {8});
-  b.Initializer("w1", Normal(8 * 8, 0.3f, 3), {8, 8, 1, 1});
-  b.Initializer("w2", Normal(8 * 8 * 9, 0.2f, 4), {8, 8, 3, 3});
-  b.Initializer("w3", Normal(16 * 8, 0.3f, 5), {16, 8, 1, 1});
-  b.Node("Conv", {"x", "ws", "bs"}, {"s"}).Node("Relu", {"s"}, {"sr"}).Node("MaxPool", {"sr"}, {"p"});
-  b.Node("Conv", {"p", "w1"}, {"c1"}).Node("Relu", {"c1"}, {"r1"}).Node("Conv", {"r1", "w2"}, {"c2"});
-  b.Node("Add", {"c2", "p"}, {"sum"}).Node("Relu", {"sum"}, {"r"});
-  b.Node("Conv", {"r", "w3"}, {"c3"}).Node("Relu", {"c3"}, {"r3"}).Node("GlobalAveragePool", {"r3"}, {"y"});
-  SetNodeInts(b.proto(), 0, "pads", {1, 1, 1, 1});
-  SetNodeInts(b.proto(), 2, "kernel_shape", {3, 3});
-  SetNodeInts(b.proto(), 2, "strides", {2, 2});
-  SetNodeInts(b.proto(), 2, "pads", {1, 1, 1, 1});
-  SetNodeInts(b.proto(), 5, "pads", {1, 1, 1, 1});
-  SetNodeInts(b.proto(), 8, "strides", {2, 2});
-}
-
-Tensor Input(Shape shape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(NumElements(shape)));
-  for (float& x : v) x = uniform(rng);
-  return Tensor::FromVector<float>(shape, v);
-}
+Tensor Input(Shape shape, uint32_t seed) { return testing::UniformInput(std::move(shape), seed); }
 
 class Int8ChannelsLast : public ::testing::Test {
  protected:
@@ -77,54 +38,26 @@ class Int8ChannelsLast : public ::testing::Test {
 
   // `b` quantized with random calibration; the path of the QDQ model.
   std::string Quantize(kiln::testing::ModelBuilder& b, DataType activations) {
-    const std::string float_path = (dir_ / "float.onnx").string();
-    const std::string int8_path = (dir_ / "int8.onnx").string();
-    b.Save(float_path);
-    quantization::QuantizeRequest request;
-    request.model_path = float_path;
-    request.output_path = int8_path;
-    request.calibration_random = 8;
-    request.options.per_channel = true;
-    request.options.activation_type = activations;
-    request.threads = 1;
-    auto summary = quantization::QuantizeModelFile(request);
-    EXPECT_TRUE(summary.ok()) << summary.status().message();
-    return int8_path;
+    return testing::QuantizeForTest(b, dir_, activations);
   }
 
   fs::path dir_;
 };
 
-struct Optimized {
-  Tensor y;
-  ir::Model model;
-};
+using Optimized = testing::OptimizedRun;
 
-// The model optimized with or without this pass, or (`reference`) as
-// imported: QuantizeLinear / DequantizeLinear around float operators.
+// The model optimized with or without this pass (the residual fusion off,
+// so that the Int8Add stays), or (`reference`) as imported: QuantizeLinear /
+// DequantizeLinear around float operators.
 Optimized RunOptimized(const std::string& path, const Tensor& x, bool channels_last, int threads,
                        bool reference = false) {
-  SessionOptions options;
-  options.threads = threads;
-  if (!channels_last) options.optimize.disabled = {"int8_channels_last"};
-  options.optimize.enabled = !reference;
-  Optimized out;
-  auto session = Session::Create(path, options);
-  EXPECT_TRUE(session.ok()) << session.status().message();
-  if (!session.ok()) return out;
-  auto outputs = (*session)->Run({{"x", Value(x)}});
-  EXPECT_TRUE(outputs.ok()) << outputs.status().message();
-  if (outputs.ok()) out.y = (*outputs)[0].tensor();
-  out.model = (*session)->model();
-  return out;
+  std::vector<std::string> disabled{"int8_residual_fusion"};
+  if (!channels_last) disabled.push_back("int8_channels_last");
+  return testing::RunWithPasses(path, x, disabled, threads, !reference);
 }
 
 int CountKiln(const ir::Model& m, const std::string& op, const std::string& flag = "") {
-  int n = 0;
-  for (const auto& node : m.graph.nodes) {
-    if (node.domain == kKilnDomain && node.op_type == op && (flag.empty() || node.GetInt(flag, 0) == 1)) ++n;
-  }
-  return n;
+  return CountKilnOps(m, op, flag);
 }
 
 TEST_F(Int8ChannelsLast, ResidualCnnRunsChannelsLastWithPlanarResults) {

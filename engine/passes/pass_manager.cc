@@ -15,6 +15,7 @@
 #include "engine/passes/qdq_fusion.h"
 #include "engine/passes/gelu_fusion.h"
 #include "engine/passes/int8_channels_last.h"
+#include "engine/passes/int8_residual_fusion.h"
 #include "engine/passes/layer_norm_fusion.h"
 #include "engine/passes/matmul_fusion.h"
 #include "engine/passes/reshape_chain.h"
@@ -44,6 +45,7 @@ std::vector<std::unique_ptr<Pass>> DefaultPipeline() {
   passes.push_back(std::make_unique<ConvChannelsLastPass>());
   passes.push_back(std::make_unique<ConvWinogradPass>());
   passes.push_back(std::make_unique<Int8ChannelsLastPass>());
+  passes.push_back(std::make_unique<Int8ResidualFusionPass>());
   return passes;
 }
 

@@ -11,6 +11,7 @@
 
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
+#include "engine/kernels/cpu/dnnl_scratchpad_pool.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/runtime/kernel_context.h"
 
@@ -73,13 +74,13 @@ class Bf16ConvKernel : public OpKernel {
     KILN_ASSIGN_OR_RETURN(dnnl::memory src, DnnlReorderToNew(DnnlWrap(plan->src_plain, x.raw_data()), plan->src, threads));
     const dnnl::memory dst_plain = DnnlWrap(plan->dst_plain, y.raw_data());
     const bool dst_blocked = !(plan->dst == plan->dst_plain);
-    dnnl::memory dst = dst_plain, scratch;
+    dnnl::memory dst = dst_plain;
     KILN_RETURN_IF_ERROR(DnnlCatch("Bf16Conv", [&] {
       if (dst_blocked) dst = dnnl::memory(plan->dst, DnnlEngine());
-      scratch = dnnl::memory(plan->scratchpad, DnnlEngine());
     }));
+    KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, *plan->weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch}};
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, *plan->weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch.memory()}};
     if (bias_) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc(), bias_->raw_data()));
     KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Bf16Conv"));
     if (dst_blocked) {
@@ -152,6 +153,7 @@ class Bf16ConvKernel : public OpKernel {
   bool relu_ = false;
   mutable DnnlPrimitiveCache<Bf16ConvPlan> plans_;
   DnnlPackedWeights packed_weights_;
+  DnnlScratchpadPool scratchpads_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
+#include "engine/kernels/cpu/dnnl_scratchpad_pool.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/runtime/kernel_context.h"
 
@@ -63,12 +64,11 @@ class Bf16MatMulKernel : public OpKernel {
                           plans_.GetOrBuild({m}, [&] { return BuildPlan(m, DnnlSessionThreads(ctx)); }));
     const int threads = plan->threads;
     KILN_ASSIGN_OR_RETURN(dnnl::memory src, DnnlReorderToNew(DnnlWrap(plan->src_f32, x.raw_data()), plan->src, threads));
-    dnnl::memory scratch;
-    KILN_RETURN_IF_ERROR(DnnlCatch("Bf16MatMul", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
+    KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
                                                {DNNL_ARG_DST, DnnlWrap(plan->dst, y.raw_data())},
-                                               {DNNL_ARG_SCRATCHPAD, scratch}};
+                                               {DNNL_ARG_SCRATCHPAD, scratch.memory()}};
     if (bias_) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc(), bias_->raw_data()));
     return DnnlExecute(plan->primitive, args, threads, "Bf16MatMul");
   }
@@ -114,6 +114,7 @@ class Bf16MatMulKernel : public OpKernel {
   bool relu_ = false;
   mutable DnnlPrimitiveCache<Bf16MatMulPlan> plans_;
   DnnlPackedWeights packed_weights_;
+  DnnlScratchpadPool scratchpads_;
 };
 
 }  // namespace

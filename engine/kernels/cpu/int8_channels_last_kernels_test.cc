@@ -108,12 +108,17 @@ void ExpectBytesEqual(const Tensor& actual, const Tensor& expected) {
 const Shape kShape{2, 37, 5, 9};
 
 TEST(Int8ChannelsLastKernels, QuantizeAndDequantizeEdgesMatchPlanarOperators) {
+  // kShape goes through the tiled transpose; images of 1, 3 and 4 channels
+  // (more positions than one 512-position block, not a multiple of it)
+  // through the interleaving quantize.
+  for (const Shape& shape : {kShape, Shape{2, 3, 23, 29}, Shape{1, 1, 17, 61}, Shape{2, 4, 3, 5}})
   for (DataType type : {DataType::kUInt8, DataType::kInt8}) {
+    SCOPED_TRACE(ShapeToString(shape));
     const int32_t zero_point = type == DataType::kUInt8 ? 131 : -3;
-    const Tensor x = RandomFloat(kShape, 1);
+    const Tensor x = RandomFloat(shape, 1);
     auto model = [&](const std::string& op, bool kiln, DataType in_type) {
       ir::Model m = KilnModel();
-      AddTypedInput(m, "x", in_type, kShape);
+      AddTypedInput(m, "x", in_type, shape);
       AddConstant(m, "s", Scalar(0.021f));
       AddConstant(m, "zp", QuantScalar(type, zero_point));
       if (kiln) {

@@ -7,17 +7,23 @@
 // passes/int8_channels_last.h) say that the input / quantized output is
 // stored channels-last (NHWC in memory, the shape stays NCHW); oneDNN's int8
 // convolutions use that layout directly, so such edges need no reorder.
+// With a residual (inputs 9-11, passes/int8_residual_fusion.h) the sum is
+// oneDNN's sum post-op over the destination: the residual's buffer may
+// become the output's (InPlaceInput), else it is copied there first.
 //
 // Weights are reordered into oneDNN's preferred layout once per primitive
 // layout; primitives are cached per input shape. Compute is thread-safe
 // (per-call scratchpad and layout buffers).
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstring>
 #include <mutex>
 #include <optional>
 
 #include "engine/kernels/cpu/dnnl_context.h"
+#include "engine/kernels/cpu/dnnl_implementation_choice.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
+#include "engine/kernels/cpu/dnnl_scratchpad_pool.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
 #include "engine/runtime/kernel_context.h"
@@ -34,6 +40,9 @@ struct ConvPlan {
   dnnl::convolution_forward primitive;
   // Layout changes at the edges (Kiln's NCHW <-> oneDNN's choice), built once.
   std::optional<dnnl::reorder> to_src, from_dst;
+  // With a residual and a destination layout other than the output's: the
+  // residual into the primitive's destination before it runs.
+  std::optional<dnnl::reorder> to_dst;
   // *_io: the layouts of the tensors Compute gets; src, dst: the primitive's.
   dnnl::memory::desc src, dst, src_io, dst_io, scratchpad;
   std::shared_ptr<const dnnl::memory> weights;
@@ -71,6 +80,9 @@ class Int8ConvKernel : public OpKernel {
     return std::unique_ptr<OpKernel>(std::move(kernel));
   }
 
+  // The residual is stored like the output (same shape, type and layout).
+  int InPlaceInput() const override { return params_.residual ? static_cast<int>(kInt8ResidualInput) : -1; }
+
   Status Compute(KernelContext& ctx) const override {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor& x = ctx.input(0);
@@ -85,22 +97,37 @@ class Int8ConvKernel : public OpKernel {
     const int threads = plan->threads;
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
 
+    if (params_.residual) {
+      KILN_RETURN_IF_ERROR(ctx.RequireTensor(kInt8ResidualInput));
+      const Tensor& residual = ctx.input(kInt8ResidualInput);
+      if (residual.dtype() != y.dtype() || residual.shape() != y.shape()) {
+        return Status::InvalidArgument(ctx.node().Describe() + ": the residual must be " +
+                                       std::string(DataTypeName(y.dtype())) + " " + ShapeToString(y.shape()) +
+                                       ", got " + std::string(DataTypeName(residual.dtype())) + " " +
+                                       ShapeToString(residual.shape()));
+      }
+      if (residual.raw_data() != y.raw_data()) std::memcpy(y.raw_data(), residual.raw_data(), y.byte_size());
+    }
     const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
     const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
-    dnnl::memory src = src_given, dst = dst_given, scratch;
+    dnnl::memory src = src_given, dst = dst_given;
     KILN_RETURN_IF_ERROR(DnnlCatch("Int8Conv", [&] {
       if (plan->to_src) src = dnnl::memory(plan->src, DnnlEngine());
       if (plan->from_dst) dst = dnnl::memory(plan->dst, DnnlEngine());
-      scratch = dnnl::memory(plan->scratchpad, DnnlEngine());
     }));
+    KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     if (plan->to_src) {
       KILN_RETURN_IF_ERROR(
           DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_given}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
     }
+    if (plan->to_dst) {
+      KILN_RETURN_IF_ERROR(
+          DnnlExecute(*plan->to_dst, {{DNNL_ARG_FROM, dst_given}, {DNNL_ARG_TO, dst}}, threads, "Int8Conv"));
+    }
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
                                                {DNNL_ARG_DST, dst},
-                                               {DNNL_ARG_SCRATCHPAD, scratch}};
+                                               {DNNL_ARG_SCRATCHPAD, scratch.memory()}};
     if (params_.bias) args.emplace(DNNL_ARG_BIAS, DnnlWrap(bias_desc_, params_.bias->raw_data()));
     KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Int8Conv"));
     if (plan->from_dst) {
@@ -162,6 +189,7 @@ class Int8ConvKernel : public OpKernel {
                                                         dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
                                                         strides, dilations, pad_l, pad_r);
       dnnl::convolution_forward::primitive_desc pd(desc, attr, DnnlEngine());
+      PreferFastInt8Convolution(pd, plan.flops / 2, (c / group_) * kh * kw, plan.threads);
       plan.src = pd.src_desc();
       plan.dst = pd.dst_desc();
       plan.scratchpad = pd.scratchpad_desc();
@@ -173,6 +201,10 @@ class Int8ConvKernel : public OpKernel {
       if (!(plan.dst == plan.dst_io)) {
         plan.from_dst =
             dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst, DnnlEngine(), plan.dst_io));
+        if (params_.residual) {
+          plan.to_dst =
+              dnnl::reorder(dnnl::reorder::primitive_desc(DnnlEngine(), plan.dst_io, DnnlEngine(), plan.dst));
+        }
       }
     }));
     KILN_ASSIGN_OR_RETURN(plan.weights, packed_weights_.Get(w_plain, params_.weight->raw_data(), weights_desc));
@@ -187,6 +219,7 @@ class Int8ConvKernel : public OpKernel {
   dnnl::memory::desc bias_desc_;
   mutable DnnlPrimitiveCache<ConvPlan> plans_;
   DnnlPackedWeights packed_weights_;
+  DnnlScratchpadPool scratchpads_;
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
+#include "engine/kernels/cpu/dnnl_scratchpad_pool.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/int8_params.h"
 #include "engine/kernels/cpu/quantize_util.h"
@@ -46,6 +47,7 @@ class Int8MatMulKernel : public OpKernel {
     }
     auto kernel = std::unique_ptr<Int8MatMulKernel>(new Int8MatMulKernel());
     KILN_ASSIGN_OR_RETURN(kernel->params_, Int8Params::Read(init, w->dim(1)));
+    if (kernel->params_.residual) return Status::Unimplemented(init.node.Describe() + ": a residual input");
     if (kernel->params_.bias) {
       kernel->bias_desc_ = dnnl::memory::desc({1, w->dim(1)}, dt::s32, tag::ab);
     }
@@ -75,8 +77,7 @@ class Int8MatMulKernel : public OpKernel {
                           plans_.GetOrBuild({m, src_type == DataType::kInt8 ? 1 : 0},
                                             [&] { return BuildPlan(m, src_type, DnnlSessionThreads(ctx)); }));
     const int threads = plan->threads;
-    dnnl::memory scratch;
-    KILN_RETURN_IF_ERROR(DnnlCatch("Int8MatMul", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
+    KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     const void* src = x.raw_data();
     DynamicInput dynamic;
     if (params_.dynamic_input) {
@@ -86,7 +87,7 @@ class Int8MatMulKernel : public OpKernel {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, DnnlWrap(plan->src, src)},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
                                                {DNNL_ARG_DST, DnnlWrap(plan->dst, y.raw_data())},
-                                               {DNNL_ARG_SCRATCHPAD, scratch}};
+                                               {DNNL_ARG_SCRATCHPAD, scratch.memory()}};
     if (params_.dynamic_input) {
       args.emplace(DNNL_ARG_ATTR_OUTPUT_SCALES,
                    DnnlWrap(dnnl::memory::desc({n}, dt::f32, tag::a), dynamic.output_scales.data()));
@@ -179,6 +180,7 @@ class Int8MatMulKernel : public OpKernel {
   dnnl::memory::desc bias_desc_;
   mutable DnnlPrimitiveCache<MatMulPlan> plans_;
   DnnlPackedWeights packed_weights_;
+  DnnlScratchpadPool scratchpads_;
 };
 
 }  // namespace

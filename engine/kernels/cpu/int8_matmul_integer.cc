@@ -6,6 +6,7 @@
 
 #include "engine/kernels/cpu/dnnl_context.h"
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
+#include "engine/kernels/cpu/dnnl_scratchpad_pool.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/runtime/kernel_context.h"
 
@@ -47,14 +48,12 @@ class DnnlMatMulIntegerKernel : public OpKernel {
                                             [&] { return BuildPlan(m, a.dtype(), DnnlSessionThreads(ctx)); }));
     const int threads = plan->threads;
     int32_t zp_value = a_zp;
-    dnnl::memory scratch;
-    KILN_RETURN_IF_ERROR(
-        DnnlCatch("MatMulInteger", [&] { scratch = dnnl::memory(plan->scratchpad, DnnlEngine()); }));
+    KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, DnnlWrap(plan->src, a.raw_data())},
         {DNNL_ARG_WEIGHTS, *plan->weights},
         {DNNL_ARG_DST, DnnlWrap(plan->dst, y.raw_data())},
-        {DNNL_ARG_SCRATCHPAD, scratch},
+        {DNNL_ARG_SCRATCHPAD, scratch.memory()},
         {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, DnnlWrap(dnnl::memory::desc({1}, dt::s32, tag::x), &zp_value)}};
     return DnnlExecute(plan->primitive, args, threads, "MatMulInteger");
   }
@@ -88,6 +87,7 @@ class DnnlMatMulIntegerKernel : public OpKernel {
   std::unique_ptr<OpKernel> fallback_;
   mutable DnnlPrimitiveCache<Plan> plans_;
   DnnlPackedWeights packed_weights_;
+  DnnlScratchpadPool scratchpads_;
 };
 
 }  // namespace

@@ -75,6 +75,18 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
       return Status::InvalidArgument(node.Describe() + ": a float bias needs a float output (no y_scale)");
     }
   }
+  if (node.inputs.size() > kInt8ResidualInput && !node.inputs[kInt8ResidualInput].empty()) {
+    if (!p.quantized_output) {
+      return Status::InvalidArgument(node.Describe() + ": a residual needs a quantized output (y_scale)");
+    }
+    p.residual = true;
+    KILN_ASSIGN_OR_RETURN(p.residual_scale, Scale(init, kInt8ResidualInput + 1));
+    DataType residual_type = DataType::kUInt8;
+    KILN_ASSIGN_OR_RETURN(p.residual_zero_point, ZeroPoint(init, kInt8ResidualInput + 2, &residual_type));
+    if (residual_type != p.y_type) {
+      return Status::InvalidArgument(node.Describe() + ": the residual must have the output's type");
+    }
+  }
   if (p.dynamic_input && (p.quantized_output || p.bias != nullptr)) {
     return Status::InvalidArgument(node.Describe() +
                                    ": with dynamic quantization the output is float and the bias a float bias");
@@ -90,6 +102,9 @@ Result<Int8Params> Int8Params::Read(const KernelInit& init, int64_t channels) {
 
 dnnl::post_ops Int8Params::PostOps() const {
   dnnl::post_ops ops;
+  // The sum sees the destination's stored (quantized) values; in the units
+  // of the output scale: residual_scale / y_scale * (r - r_zero_point).
+  if (residual) ops.append_sum(residual_scale / y_scale, residual_zero_point);
   if (float_bias != nullptr) ops.append_binary(dnnl::algorithm::binary_add, FloatBiasDesc());
   if (activation.kind == FusedActivation::Kind::kClip && quantized_output) {
     // The post-op sees x_scale*w_scale*acc / y_scale: clip in the same units.

@@ -7,6 +7,8 @@
 //     a planar float32 y.
 // Same arithmetic as QuantizeLinear / DequantizeLinear, followed (quantize)
 // or accompanied (dequantize) by a tiled transpose. Stateless.
+#include <algorithm>
+
 #include "engine/kernels/cpu/channels_last_copy.h"
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/quantize_util.h"
@@ -59,21 +61,55 @@ class QuantizeToChannelsLastKernel final : public OpKernel {
                                      std::string(DataTypeName(x.dtype())));
     }
     Tensor& y = ctx.AllocateOutput(0, p.type, x.shape());
-    const int64_t n = x.num_elements(), positions = x.dim(2) * x.dim(3);
-    // Quantize in the planar order (vectorized), then transpose bytes: the
-    // entry image has few channels, where a transposing quantize loop
-    // cannot vectorize.
-    Tensor planar = Tensor::Allocate(p.type, x.shape());
+    const int64_t channels = x.dim(1), positions = x.dim(2) * x.dim(3);
     const float* src = x.data<float>();
-    auto* quantized = static_cast<uint8_t*>(planar.raw_data());
+    auto* dst = static_cast<uint8_t*>(y.raw_data());
     const int32_t qmin = p.type == DataType::kUInt8 ? 0 : -128, qmax = p.type == DataType::kUInt8 ? 255 : 127;
-    ParallelFor(ctx.thread_pool(), n, 1 << 16, [&](int64_t begin, int64_t end) {
-      vec::Quantize(src + begin, quantized + begin, end - begin, p.scale, p.zero_point, qmin, qmax);
-    });
-    // Each image is a [channels, positions] matrix, transposed.
-    TransposeMatrices(quantized, static_cast<uint8_t*>(y.raw_data()), x.dim(0), x.dim(1), positions,
-                      ctx.thread_pool(), [](uint8_t v) { return v; });
+    switch (channels) {  // the entry image of a CNN: RGB, RGBA, grey
+      case 1: QuantizeInterleaved<1>(src, dst, x.dim(0), positions, p, qmin, qmax, ctx.thread_pool()); break;
+      case 3: QuantizeInterleaved<3>(src, dst, x.dim(0), positions, p, qmin, qmax, ctx.thread_pool()); break;
+      case 4: QuantizeInterleaved<4>(src, dst, x.dim(0), positions, p, qmin, qmax, ctx.thread_pool()); break;
+      default: {
+        // Quantize in the planar order (vectorized), then transpose bytes.
+        const int64_t n = x.num_elements();
+        Tensor planar = Tensor::Allocate(p.type, x.shape());
+        auto* quantized = static_cast<uint8_t*>(planar.raw_data());
+        ParallelFor(ctx.thread_pool(), n, 1 << 16, [&](int64_t begin, int64_t end) {
+          vec::Quantize(src + begin, quantized + begin, end - begin, p.scale, p.zero_point, qmin, qmax);
+        });
+        // Each image is a [channels, positions] matrix, transposed.
+        TransposeMatrices(quantized, dst, x.dim(0), channels, positions, ctx.thread_pool(),
+                          [](uint8_t v) { return v; });
+      }
+    }
     return Status::Ok();
+  }
+
+ private:
+  // Few channels: quantize a block of positions of each channel plane
+  // (vectorized) into a small buffer, then interleave the planes' bytes, so
+  // no planar copy of the image and no transpose tiles a few rows tall.
+  template <int kChannels>
+  static void QuantizeInterleaved(const float* src, uint8_t* dst, int64_t batch, int64_t positions,
+                                  const ScalarQuantParams& p, int32_t qmin, int32_t qmax, ThreadPool* pool) {
+    constexpr int64_t kBlock = 512;
+    const int64_t blocks_per_image = (positions + kBlock - 1) / kBlock;
+    ParallelFor(pool, batch * blocks_per_image, 16, [&](int64_t first, int64_t last) {
+      uint8_t planes[kChannels][kBlock];
+      for (int64_t block = first; block < last; ++block) {
+        const int64_t image = block / blocks_per_image;
+        const int64_t begin = block % blocks_per_image * kBlock;
+        const int64_t count = std::min(kBlock, positions - begin);
+        for (int c = 0; c < kChannels; ++c) {
+          vec::Quantize(src + (image * kChannels + c) * positions + begin, planes[c], count, p.scale, p.zero_point,
+                        qmin, qmax);
+        }
+        uint8_t* __restrict out = dst + (image * positions + begin) * kChannels;
+        for (int64_t i = 0; i < count; ++i) {
+          for (int c = 0; c < kChannels; ++c) out[i * kChannels + c] = planes[c][i];
+        }
+      }
+    });
   }
 };
 
