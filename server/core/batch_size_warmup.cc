@@ -1,6 +1,7 @@
 #include "server/core/batch_size_warmup.h"
 
 #include <random>
+#include <string>
 
 #include "server/core/model_warmup.h"
 
@@ -33,7 +34,8 @@ std::vector<inference::ModelWarmup> Templates(const inference::ModelConfig& conf
 }  // namespace
 
 bool WantsBatchSizeWarmup(const inference::ModelConfig& config) {
-  return config.has_dynamic_batching() && config.max_batch_size() > 1;
+  return config.has_dynamic_batching() && config.max_batch_size() > 1 &&
+         config.max_batch_size() <= kMaxWarmedBatchSize;
 }
 
 int MemoryPlansFor(const inference::ModelConfig& config, int default_plans) {
@@ -45,6 +47,11 @@ int MemoryPlansFor(const inference::ModelConfig& config, int default_plans) {
 Result<BatchSizeWarmup> WarmBatchSizes(const inference::ModelConfig& config, const std::string& model_dir,
                                        const std::vector<std::shared_ptr<const Session>>& instances) {
   BatchSizeWarmup done;
+  if (config.has_dynamic_batching() && config.max_batch_size() > kMaxWarmedBatchSize) {
+    done.skipped = "max_batch_size " + std::to_string(config.max_batch_size()) + " is above " +
+                   std::to_string(kMaxWarmedBatchSize) + " (too many shapes to run at load)";
+    return done;
+  }
   if (!WantsBatchSizeWarmup(config)) return done;
   const auto samples = Templates(config, &done.skipped);
   if (samples.empty()) return done;

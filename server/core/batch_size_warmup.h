@@ -8,7 +8,10 @@
 // size). The shapes come from the model_warmup samples or, without any,
 // from zero data at the configured dims when those are all fixed; a model
 // with variable dims and no sample is left alone (the shapes its clients
-// send are unknown).
+// send are unknown), and so is one whose max_batch_size exceeds
+// kMaxWarmedBatchSize: its load would run hundreds of shapes (sum 1..N
+// samples each), and oneDNN's per-kernel primitive cache (32 shapes) would
+// drop the early ones anyway.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +25,16 @@
 
 namespace kiln::server {
 
+inline constexpr int kMaxWarmedBatchSize = 32;
+
 struct BatchSizeWarmup {
   uint32_t max_batch_size = 0;  // sizes 1..max_batch_size were warmed (0: none)
   int shapes = 0;               // distinct (sample, batch size) shapes run on each instance
   std::string skipped;          // why nothing was warmed, for a model that would want it
 };
 
-// Whether `config` has a batcher forming more than one batch size.
+// Whether `config` has a batcher forming more than one batch size (at most
+// kMaxWarmedBatchSize).
 bool WantsBatchSizeWarmup(const inference::ModelConfig& config);
 
 // Memory plans each Session should keep (SessionOptions::max_memory_plans)

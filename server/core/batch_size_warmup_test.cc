@@ -97,6 +97,23 @@ TEST(BatchSizeWarmupTest, MemoryPlansLeaveRoomForTheWarmedShapes) {
   config.add_model_warmup();
   config.add_model_warmup();
   EXPECT_EQ(MemoryPlansFor(config, 16), 80);
+  config.set_max_batch_size(kMaxWarmedBatchSize + 1);  // not warmed: unchanged
+  EXPECT_EQ(MemoryPlansFor(config, 16), 16);
+}
+
+TEST(BatchSizeWarmupTest, LargeMaxBatchSizeIsNotWarmed) {
+  TestRepository repo;
+  repo.AddVersion("simple", 1, testing::SimpleAddSub());
+  repo.WriteConfig("simple", "max_batch_size: " + std::to_string(kMaxWarmedBatchSize + 1) + "\ndynamic_batching { }");
+  EXPECT_EQ(PlansAfterLoad(repo, "simple"), (std::vector<size_t>{0}));
+
+  inference::ModelConfig config;
+  config.set_max_batch_size(kMaxWarmedBatchSize + 1);
+  config.mutable_dynamic_batching();
+  auto warmed = WarmBatchSizes(config, repo.ModelDir("simple"), {});
+  ASSERT_TRUE(warmed.ok());
+  EXPECT_EQ(warmed->max_batch_size, 0u);
+  EXPECT_NE(warmed->skipped.find("too many shapes"), std::string::npos) << warmed->skipped;
 }
 
 }  // namespace
