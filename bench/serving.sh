@@ -3,7 +3,8 @@
 #
 #   bench/serving.sh [--quick] [--only overhead,batching,overload] [--duration S]
 #                    [--overload-secs S] [--threads N] [--sequence L]
-#                    [--models-dir DIR] [--out-dir DIR]
+#                    [--batch-size-warmup on|off] [--models-dir DIR] [--out-dir DIR]
+#                    [--server-kiln PATH]   (the kiln binary that serves; default build/kiln)
 #
 #  1. overhead: the INT32 add/sub model (examples/model_repository/simple) at
 #     concurrency 1 over gRPC and HTTP, against the same engine call made in
@@ -14,6 +15,9 @@
 #     dynamic_batching (copies of the model in one repository; the MLP also
 #     with max_queue_delay_microseconds: 100). From concurrency 4 on, `kiln
 #     perf --async` (one client thread for all requests in flight).
+#     The batched BERT carries a model_warmup sample at the benchmark's
+#     sequence length, which the server's batch-size warmup (on unless
+#     --batch-size-warmup off) runs at every batch size 1-16 at load.
 #  3. overload: the batched MLP with a bounded queue, first at its measured
 #     capacity, then offered twice that rate for --overload-secs (30 s): the
 #     p99 of accepted requests, how many were rejected and how fast (client
@@ -36,6 +40,7 @@ warmup=1
 overload_secs=30
 threads=0
 sequence=32
+batch_size_warmup=on
 python=/usr/bin/python3
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -47,8 +52,10 @@ while [ $# -gt 0 ]; do
     --overload-secs) overload_secs=$2; shift ;;
     --threads) threads=$2; shift ;;
     --sequence) sequence=$2; shift ;;
+    --batch-size-warmup) batch_size_warmup=$2; shift ;;
     --models-dir) models_dir=$2; shift ;;
     --out-dir) out_dir=$2; shift ;;
+    --server-kiln) server_kiln=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -90,7 +97,11 @@ add_model mlp_batched mlp "$mlp_io" "dynamic_batching { }"
 add_model mlp_delayed mlp "$mlp_io" "dynamic_batching { max_queue_delay_microseconds: 100 }"
 add_model mlp_bounded mlp "$mlp_io" "dynamic_batching { default_queue_policy { max_queue_size: 32 } }"
 add_model bert_mini bert_mini "$bert_io" ""
-add_model bert_mini_batched bert_mini "$bert_io" "dynamic_batching { }"
+bert_warmup="model_warmup [ { name: \"sequence $sequence\" batch_size: 1
+  inputs { key: \"input_ids\" value: { data_type: TYPE_INT64 dims: [ $sequence ] zero_data: true } }
+  inputs { key: \"attention_mask\" value: { data_type: TYPE_INT64 dims: [ $sequence ] zero_data: true } } } ]"
+add_model bert_mini_batched bert_mini "$bert_io" "dynamic_batching { }
+$bert_warmup"
 $python -c "import numpy as np; np.save('$out_dir/mask.npy', np.ones($sequence, dtype=np.int64))"
 
 # --- the server -----------------------------------------------------------------
@@ -99,8 +110,9 @@ import socket
 socks = [socket.socket() for _ in range(3)]
 for s in socks: s.bind(('127.0.0.1', 0))
 print(*[s.getsockname()[1] for s in socks])")
-"$kiln" serve --model-repository "$repo" --http-port "$http_port" --grpc-port "$grpc_port" \
-  --metrics-port "$metrics_port" --threads "$threads" > "$out_dir/server.log" 2>&1 &
+"${server_kiln:-$kiln}" serve --model-repository "$repo" --http-port "$http_port" --grpc-port "$grpc_port" \
+  --metrics-port "$metrics_port" --threads "$threads" --batch-size-warmup "$batch_size_warmup" \
+  > "$out_dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 300); do
@@ -110,6 +122,8 @@ for _ in $(seq 300); do
 done
 curl -sf "localhost:$http_port/v2/health/ready" > /dev/null || { echo "server not ready" >&2; exit 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server/status; }
+grep -h "warmed batch sizes\|batch sizes not warmed" "$out_dir/server.log" | sed 's/^.*\] //' >&2 || true
+echo "server RSS after load: $(($(rss_kb) / 1024)) MiB" >&2
 
 perf() {  # tag protocol model perf-args...  (window: $window, default --duration)
   local tag=$1 protocol=$2 model=$3 port=$http_port

@@ -69,6 +69,9 @@ class Session {
   // the model once to record it unless that shape was planned already.
   // FailedPrecondition when the session was created with plan_memory off.
   Result<planner::MemoryPlan::Stats> PlanMemory(const std::map<std::string, Value>& feeds) const;
+  // Input-shape signatures whose memory plans are cached now (0 with
+  // plan_memory off).
+  size_t cached_memory_plans() const { return memory_planner_ ? memory_planner_->cached_plans() : 0; }
 
  private:
   Session(std::unique_ptr<ir::Model> model, std::shared_ptr<const GraphPlan> plan, int threads,

@@ -172,6 +172,7 @@ Status ModelServer::LoadOrReload(const std::string& name,
     spec.config = *config;
     spec.threads_per_instance = ThreadsPerInstance(InstanceCount(*config));
     spec.scheduler_factory = options_.scheduler_factory;
+    spec.batch_size_warmup = options_.batch_size_warmup;
     auto version = ModelVersion::Load(spec);
     if (!version.ok()) {
       Status error = version.status().WithContext("model '" + name + "' version " + std::to_string(v));
@@ -182,6 +183,13 @@ Status ModelServer::LoadOrReload(const std::string& name,
     }
     spdlog::info("loaded model '{}' version {} ({} instance(s), {} thread(s) each)", name, v,
                  (*version)->instance_count(), spec.threads_per_instance);
+    const BatchSizeWarmup& warmed = (*version)->batch_size_warmup();
+    if (warmed.max_batch_size > 0) {
+      spdlog::info("model '{}' version {}: warmed batch sizes 1-{} ({} shape(s) per instance) in {} ms", name, v,
+                   warmed.max_batch_size, warmed.shapes, (*version)->batch_size_warmup_time().count());
+    } else if (!warmed.skipped.empty()) {
+      spdlog::info("model '{}' version {}: batch sizes not warmed: {}", name, v, warmed.skipped);
+    }
     loaded_now[v] = std::shared_ptr<ModelVersion>(std::move(*version));
   }
 

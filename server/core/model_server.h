@@ -39,6 +39,9 @@ struct ModelServerOptions {
   // Each instance's Session gets max(1, cores / instances) threads, counting
   // the instances of every model loaded so far or planned at start.
   int threads = 0;
+  // Models with dynamic_batching run every batch size they can form at load
+  // (server/core/batch_size_warmup.h).
+  bool batch_size_warmup = true;
   // Empty: Scheduler::Create.
   SchedulerFactory scheduler_factory;
 };

@@ -65,6 +65,9 @@ Result<std::unique_ptr<ModelVersion>> ModelVersion::Load(const ModelVersionSpec&
   }
   SessionOptions session_options;
   session_options.threads = std::max(1, spec.threads_per_instance);
+  if (spec.batch_size_warmup) {
+    session_options.max_memory_plans = MemoryPlansFor(spec.config, session_options.max_memory_plans);
+  }
   auto first = Session::Create(path, session_options);
   if (!first.ok()) return first.status().WithContext("version " + version + ": " + path);
 
@@ -92,10 +95,19 @@ Result<std::unique_ptr<ModelVersion>> ModelVersion::Load(const ModelVersionSpec&
     shared->labels[output.name()] = std::move(*labels);
   }
   KILN_RETURN_IF_ERROR(RunModelWarmup(*config, spec.source.dir, instances));
+  BatchSizeWarmup batch_size_warmup;
+  const auto warmup_start = std::chrono::steady_clock::now();
+  if (spec.batch_size_warmup) {
+    KILN_ASSIGN_OR_RETURN(batch_size_warmup, WarmBatchSizes(*config, spec.source.dir, instances));
+  }
+  const auto warmup_time =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - warmup_start);
   shared->stats = std::make_shared<ModelStatistics>(spec.source.name, version);
   shared->config = config;
 
   std::unique_ptr<ModelVersion> loaded(new ModelVersion(shared, spec.version, instances));
+  loaded->batch_size_warmup_ = std::move(batch_size_warmup);
+  loaded->batch_size_warmup_time_ = warmup_time;
   KILN_ASSIGN_OR_RETURN(loaded->scheduler_,
                         spec.scheduler_factory(SchedulerOptionsFor(*config, version), instances, shared->stats));
   return loaded;

@@ -20,6 +20,7 @@
 
 #include "engine/core/status.h"
 #include "engine/runtime/session.h"
+#include "server/core/batch_size_warmup.h"
 #include "server/core/infer_types.h"
 #include "server/core/model_statistics.h"
 #include "server/proto/model_config.pb.h"
@@ -38,6 +39,9 @@ struct ModelVersionSpec {
   int64_t version = 0;
   inference::ModelConfig config;  // as read (completed and validated during Load)
   int threads_per_instance = 1;   // engine threads of each Session
+  // With dynamic_batching: run every batch size the batcher can form at load
+  // (server/core/batch_size_warmup.h).
+  bool batch_size_warmup = true;
   SchedulerFactory scheduler_factory;
 };
 
@@ -62,6 +66,9 @@ class ModelVersion {
   std::shared_ptr<const inference::ModelConfig> config() const { return shared_->config; }
   const std::shared_ptr<ModelStatistics>& stats() const { return shared_->stats; }
   int instance_count() const { return static_cast<int>(instances_.size()); }
+  // What the batch-size warmup did at load, and how long it took.
+  const BatchSizeWarmup& batch_size_warmup() const { return batch_size_warmup_; }
+  std::chrono::milliseconds batch_size_warmup_time() const { return batch_size_warmup_time_; }
 
   // Validates `request` (InvalidArgument, reported through `done`) and
   // schedules it. `arrival`: when the service received it.
@@ -87,6 +94,8 @@ class ModelVersion {
   int64_t version_;
   std::vector<std::shared_ptr<const Session>> instances_;
   std::unique_ptr<Scheduler> scheduler_;  // set once in Load
+  BatchSizeWarmup batch_size_warmup_;     // set once in Load
+  std::chrono::milliseconds batch_size_warmup_time_{0};
 };
 
 }  // namespace kiln::server

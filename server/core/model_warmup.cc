@@ -49,54 +49,61 @@ void FillRandom(Tensor* tensor, std::mt19937& rng) {
 
 }  // namespace
 
+Result<std::map<std::string, Value>> WarmupFeeds(const inference::ModelConfig& config, const std::string& model_dir,
+                                                 const inference::ModelWarmup& sample, uint32_t batch_size,
+                                                 std::mt19937& rng) {
+  const bool batched = config.max_batch_size() > 0;
+  const std::string label = "model_warmup '" + sample.name() + "'";
+  std::map<std::string, Value> feeds;
+  for (const auto& spec : config.input()) {
+    auto it = sample.inputs().find(spec.name());
+    if (it == sample.inputs().end()) {
+      if (spec.optional()) continue;
+      return Status::InvalidArgument(label + ": no data for input '" + spec.name() + "'");
+    }
+    const auto& in = it->second;
+    if (in.data_type() != spec.data_type()) {
+      return Status::InvalidArgument(label + ": input '" + spec.name() + "' data_type " +
+                                     ConfigDataTypeName(in.data_type()) + " does not match the configured " +
+                                     ConfigDataTypeName(spec.data_type()));
+    }
+    Shape shape;
+    if (batched) shape.push_back(batch_size);
+    const auto& dims = in.dims_size() > 0 ? in.dims() : spec.dims();
+    for (int64_t d : dims) {
+      if (d < 0) return Status::InvalidArgument(label + ": input '" + spec.name() + "' needs fixed dims");
+      shape.push_back(d);
+    }
+    Tensor tensor = Tensor::Allocate(*EngineDataType(spec.data_type()), shape, /*zeroed=*/true);
+    if (in.input_data_type_case() == inference::ModelWarmup::Input::kRandomData) {
+      FillRandom(&tensor, rng);
+    } else if (in.input_data_type_case() == inference::ModelWarmup::Input::kInputDataFile) {
+      const auto path = std::filesystem::path(model_dir) / "warmup" / in.input_data_file();
+      Status s = FillFromFile(path.string(), &tensor);
+      if (!s.ok()) return s.WithContext(label);
+    }
+    if (spec.has_reshape()) {
+      Shape model_shape = MapShape(shape, spec.dims(), spec.reshape().shape(), batched ? 1 : 0);
+      if (NumElements(model_shape) != tensor.num_elements()) {
+        return Status::InvalidArgument(label + ": input '" + spec.name() + "' does not fit its reshape");
+      }
+      tensor = tensor.Reshape(model_shape);
+    }
+    feeds[spec.name()] = std::move(tensor);
+  }
+  return feeds;
+}
+
 Status RunModelWarmup(const inference::ModelConfig& config, const std::string& model_dir,
                       const std::vector<std::shared_ptr<const Session>>& instances) {
-  const bool batched = config.max_batch_size() > 0;
   std::mt19937 rng(42);
   for (const auto& sample : config.model_warmup()) {
-    const std::string label = "model_warmup '" + sample.name() + "'";
-    std::map<std::string, Value> feeds;
-    for (const auto& spec : config.input()) {
-      auto it = sample.inputs().find(spec.name());
-      if (it == sample.inputs().end()) {
-        if (spec.optional()) continue;
-        return Status::InvalidArgument(label + ": no data for input '" + spec.name() + "'");
-      }
-      const auto& in = it->second;
-      if (in.data_type() != spec.data_type()) {
-        return Status::InvalidArgument(label + ": input '" + spec.name() + "' data_type " +
-                                       ConfigDataTypeName(in.data_type()) + " does not match the configured " +
-                                       ConfigDataTypeName(spec.data_type()));
-      }
-      Shape shape;
-      if (batched) shape.push_back(sample.batch_size());
-      const auto& dims = in.dims_size() > 0 ? in.dims() : spec.dims();
-      for (int64_t d : dims) {
-        if (d < 0) return Status::InvalidArgument(label + ": input '" + spec.name() + "' needs fixed dims");
-        shape.push_back(d);
-      }
-      Tensor tensor = Tensor::Allocate(*EngineDataType(spec.data_type()), shape, /*zeroed=*/true);
-      if (in.input_data_type_case() == inference::ModelWarmup::Input::kRandomData) {
-        FillRandom(&tensor, rng);
-      } else if (in.input_data_type_case() == inference::ModelWarmup::Input::kInputDataFile) {
-        const auto path = std::filesystem::path(model_dir) / "warmup" / in.input_data_file();
-        Status s = FillFromFile(path.string(), &tensor);
-        if (!s.ok()) return s.WithContext(label);
-      }
-      if (spec.has_reshape()) {
-        Shape model_shape = MapShape(shape, spec.dims(), spec.reshape().shape(), batched ? 1 : 0);
-        if (NumElements(model_shape) != tensor.num_elements()) {
-          return Status::InvalidArgument(label + ": input '" + spec.name() + "' does not fit its reshape");
-        }
-        tensor = tensor.Reshape(model_shape);
-      }
-      feeds[spec.name()] = std::move(tensor);
-    }
+    KILN_ASSIGN_OR_RETURN(auto feeds, WarmupFeeds(config, model_dir, sample, sample.batch_size(), rng));
     const uint32_t runs = std::max<uint32_t>(1, sample.count());
     for (const auto& session : instances) {
       for (uint32_t i = 0; i < runs; ++i) {
         auto result = session->Run(feeds);
-        if (!result.ok()) return result.status().WithContext(label);
+        if (!result.ok()) return result.status().WithContext("model_warmup '" + sample.name() + "'");
       }
     }
   }

@@ -6,7 +6,9 @@
 // count. Called during load, single-threaded per version.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,12 @@
 #include "server/proto/model_config.pb.h"
 
 namespace kiln::server {
+
+// The feeds of `sample` at `batch_size` (ignored for a model without
+// batching): InvalidArgument naming the sample when they cannot be made.
+Result<std::map<std::string, Value>> WarmupFeeds(const inference::ModelConfig& config, const std::string& model_dir,
+                                                 const inference::ModelWarmup& sample, uint32_t batch_size,
+                                                 std::mt19937& rng);
 
 // InvalidArgument naming the sample for a bad sample, or the engine's error.
 Status RunModelWarmup(const inference::ModelConfig& config, const std::string& model_dir,

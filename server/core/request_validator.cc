@@ -36,19 +36,26 @@ Result<PreparedRequest> PrepareRequest(const inference::ModelConfig& config, con
   const bool batched = config.max_batch_size() > 0;
   PreparedRequest prepared;
   std::string batch_source;
-  std::set<std::string> given;
+  // By configured input index (names are unique in a valid configuration):
+  // no set of name copies per request.
+  std::vector<bool> given(static_cast<size_t>(config.input_size()), false);
   for (const auto& input : request.inputs) {
     const inference::ModelInput* spec = nullptr;
-    for (const auto& in : config.input()) {
-      if (in.name() == input.name) spec = &in;
+    int index = 0;
+    for (int i = 0; i < config.input_size(); ++i) {
+      if (config.input(i).name() == input.name) {
+        spec = &config.input(i);
+        index = i;
+      }
     }
     if (!spec) {
       return Status::InvalidArgument("unexpected inference input '" + input.name + "' for model '" + model +
                                      "' (its inputs: " + NameList(config.input()) + ")");
     }
-    if (!given.insert(input.name).second) {
+    if (given[static_cast<size_t>(index)]) {
       return Status::InvalidArgument("inference input '" + input.name + "' is given more than once");
     }
+    given[static_cast<size_t>(index)] = true;
     const Tensor& tensor = input.tensor;
     const auto expected_type = EngineDataType(spec->data_type());
     if (!tensor.defined() || !expected_type || tensor.dtype() != *expected_type) {
@@ -96,8 +103,9 @@ Result<PreparedRequest> PrepareRequest(const inference::ModelConfig& config, con
       prepared.feeds[input.name] = tensor;
     }
   }
-  for (const auto& in : config.input()) {
-    if (!in.optional() && !given.count(in.name())) {
+  for (int i = 0; i < config.input_size(); ++i) {
+    const auto& in = config.input(i);
+    if (!in.optional() && !given[static_cast<size_t>(i)]) {
       return Status::InvalidArgument("expected inference input '" + in.name() + "' for model '" + model +
                                      "' is missing from the request");
     }

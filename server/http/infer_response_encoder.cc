@@ -54,7 +54,7 @@ void AppendBinary(const Tensor& tensor, std::string& out) {
 }  // namespace
 
 Result<EncodedInferResponse> EncodeInferResponse(const InferResponse& response, const HttpOutputFormat& format) {
-  rapidjson::StringBuffer buffer;
+  rapidjson::StringBuffer buffer(nullptr, 1024);  // a typical response header without regrowing
   JsonWriter writer(buffer);
   std::vector<const Tensor*> binary_tensors;
   size_t binary_size = 0;

@@ -90,6 +90,13 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
   std::set<std::string> allowed;
   for (const CompiledRoute& route : routes_) {
     if (route.segments.size() != parts.size()) continue;
+    // Literal segments first: parameters are decoded (allocated) only for
+    // the route that matches.
+    bool literals_match = true;
+    for (size_t i = 0; i < parts.size() && literals_match; ++i) {
+      literals_match = route.segments[i].is_param || route.segments[i].text == parts[i];
+    }
+    if (!literals_match) continue;
     std::map<std::string, std::string> params;
     bool matches = true;
     bool bad_escape = false;

@@ -21,18 +21,21 @@ BatchOutcome ExecuteBatch(const Session& session, const std::vector<QueuedReques
   };
 
   const Clock::time_point start = Clock::now();
-  std::vector<const TensorMap*> parts;
   std::vector<int64_t> batch_sizes;
-  parts.reserve(batch.size());
   batch_sizes.reserve(batch.size());
-  for (const QueuedRequest& queued : batch) {
-    parts.push_back(&queued.request->inputs);
-    batch_sizes.push_back(queued.batch_size);
-  }
-  Result<TensorMap> merged = MergeInputs(parts);
-  if (!merged.ok()) return fail(merged.status());
+  for (const QueuedRequest& queued : batch) batch_sizes.push_back(queued.batch_size);
   std::map<std::string, Value> feeds;
-  for (auto& [name, tensor] : *merged) feeds.emplace(name, Value(tensor));
+  if (batch.size() == 1) {
+    // Alone (the usual case at low load): its inputs are the feeds, no merged copy.
+    for (const auto& [name, tensor] : batch.front().request->inputs) feeds.emplace(name, Value(tensor));
+  } else {
+    std::vector<const TensorMap*> parts;
+    parts.reserve(batch.size());
+    for (const QueuedRequest& queued : batch) parts.push_back(&queued.request->inputs);
+    Result<TensorMap> merged = MergeInputs(parts);
+    if (!merged.ok()) return fail(merged.status());
+    for (auto& [name, tensor] : *merged) feeds.emplace(name, Value(std::move(tensor)));
+  }
   const Clock::time_point inputs_ready = Clock::now();
   outcome.compute_input_ns = NsBetween(start, inputs_ready);
 
@@ -51,10 +54,14 @@ BatchOutcome ExecuteBatch(const Session& session, const std::vector<QueuedReques
     }
     outputs.emplace(infos[i].name, std::move(value.tensor()));
   }
-  Result<std::vector<TensorMap>> pieces = SplitOutputs(outputs, batch_sizes);
-  if (!pieces.ok()) return fail(pieces.status());
-  outcome.results.reserve(batch.size());
-  for (TensorMap& piece : *pieces) outcome.results.emplace_back(std::move(piece));
+  if (batch.size() == 1) {
+    outcome.results.emplace_back(std::move(outputs));  // nothing to split
+  } else {
+    Result<std::vector<TensorMap>> pieces = SplitOutputs(outputs, batch_sizes);
+    if (!pieces.ok()) return fail(pieces.status());
+    outcome.results.reserve(batch.size());
+    for (TensorMap& piece : *pieces) outcome.results.emplace_back(std::move(piece));
+  }
   outcome.compute_output_ns = NsBetween(inferred, Clock::now());
   return outcome;
 }

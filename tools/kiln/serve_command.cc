@@ -41,6 +41,7 @@ struct ServeArgs {
   std::string log_format = "text";
   int threads = 0;
   int exit_timeout_secs = 30;
+  std::string batch_size_warmup = "on";
 };
 
 // The protocol front-ends: HTTP/REST (--http-port), gRPC (--grpc-port) and
@@ -114,6 +115,7 @@ int Serve(const ServeArgs& args) {
   options.control_mode = *mode;
   options.startup_models = args.load_models;
   options.threads = args.threads;
+  options.batch_size_warmup = args.batch_size_warmup == "on";
   auto model_server = server::ModelServer::Create(std::move(options));
   if (!model_server.ok()) return ReportError(model_server.status());
   server::ModelServer& service = **model_server;
@@ -183,6 +185,11 @@ CommandRunner RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads,
                   "Cores shared by all model instances (each instance gets cores / instances threads); 0 = all")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch-size-warmup", args->batch_size_warmup,
+                  "on: a model with dynamic_batching runs every batch size up to max_batch_size at load, before it "
+                  "is ready, so that no request pays a new shape's first run")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   cmd->add_option("--exit-timeout-secs", args->exit_timeout_secs,
                   "Longest wait for in-flight requests at shutdown")
