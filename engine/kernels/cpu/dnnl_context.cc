@@ -41,12 +41,15 @@ dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data) {
   return dnnl::memory(desc, DnnlEngine(), const_cast<void*>(data));
 }
 
-int DnnlThreadsFor(int session_threads, double flops) {
-  // Below ~2^17 flops per thread (tens of microseconds) the wake-up and
-  // barrier cost of another thread outweighs its share of the work.
+int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond) {
+  if (session_threads <= 1) return 1;
+  // Below ~2^17 flops per thread (well under a microsecond) no machine gains.
   constexpr double kMinFlopsPerThread = 1 << 17;
   const double useful = std::max(1.0, flops / kMinFlopsPerThread);
-  return static_cast<int>(std::min<double>(std::max(session_threads, 1), useful));
+  const int threads = static_cast<int>(std::min<double>(session_threads, useful));
+  constexpr double kWakeUps = 3;
+  const double micros = flops / flops_per_microsecond;
+  return micros >= kWakeUps * kWorkerWakeMicros ? threads : 1;
 }
 
 int DnnlSessionThreads(const KernelContext& ctx) {

@@ -49,11 +49,28 @@ dnnl::memory::desc DnnlPlainDesc(const Shape& shape, dnnl::memory::data_type typ
 // A oneDNN memory over `data` (not owned; must outlive every use).
 dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data);
 
-// Threads a primitive with about `flops` floating-point operations should
-// use in a session of `session_threads` (KernelInit::threads): all of
-// them, fewer for small work so that waking workers does not cost more than
-// it saves.
-int DnnlThreadsFor(int session_threads, double flops);
+// Throughput a primitive is assumed to reach on one thread, to estimate its
+// time: float32 (and bf16) convolutions and matmuls, and int8 ones (VNNI or
+// AMX do about four times the multiply-adds per cycle).
+inline constexpr double kFloatFlopsPerMicrosecond = 1.5e5;
+inline constexpr double kInt8OpsPerMicrosecond = 6e5;
+
+// What handing work to an idle OpenMP worker costs, as assumed when
+// choosing thread counts. Kiln's workers sleep when idle (tools/kiln sets
+// OMP_WAIT_POLICY=PASSIVE, so no core is ever spun on), and waking one takes
+// a few microseconds on bare metal but 60-170 µs on virtual machines whose
+// idle virtual CPUs the host deschedules (this project's VM). The value is
+// a compromise: on the VM it keeps mobilenet_v2 int8 at 2 threads from
+// taking 7.9 ms against 3.0 ms at 1 thread (3.6 ms now); on bare metal it
+// gives up the second thread only for primitives under ~0.1 ms.
+inline constexpr double kWorkerWakeMicros = 33;
+
+// Threads a primitive with about `flops` operations, done at
+// `flops_per_microsecond` on one thread, should use in a session of
+// `session_threads` (KernelInit::threads): all of them when its estimated
+// time is at least three worker wake-ups, else one (the worker starts a
+// wake-up late and the caller then waits for its share).
+int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond = kFloatFlopsPerMicrosecond);
 // The session's thread count as a kernel sees it while running.
 int DnnlSessionThreads(const KernelContext& ctx);
 

@@ -1,5 +1,6 @@
 #include "engine/kernels/cpu/dnnl_context.h"
 
+
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -38,6 +39,26 @@ TEST(DnnlContextTest, UnsupportedPrimitiveBecomesUnimplemented) {
     dnnl::matmul::primitive_desc pd(desc, DnnlEngine());
   });
   EXPECT_EQ(status.code(), StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace kiln::cpu
+
+namespace kiln::cpu {
+namespace {
+
+TEST(DnnlThreadsFor, OneThreadForWorkShorterThanAFewWakeUps) {
+  EXPECT_EQ(DnnlThreadsFor(1, 1e12), 1);
+  EXPECT_EQ(DnnlThreadsFor(4, 1e3), 1);  // a microsecond's work never wakes anyone
+  // Work of many wake-ups uses every thread.
+  EXPECT_EQ(DnnlThreadsFor(2, 10 * kWorkerWakeMicros * kFloatFlopsPerMicrosecond), 2);
+  EXPECT_EQ(DnnlThreadsFor(4, 10 * kWorkerWakeMicros * kFloatFlopsPerMicrosecond), 4);
+  // Two wake-ups' worth of float work stays on one thread; six run on two.
+  EXPECT_EQ(DnnlThreadsFor(2, 2 * kWorkerWakeMicros * kFloatFlopsPerMicrosecond), 1);
+  const double six_wake_ups = 6 * kWorkerWakeMicros * kFloatFlopsPerMicrosecond;
+  EXPECT_EQ(DnnlThreadsFor(2, six_wake_ups), 2);
+  // The same operation count is four times shorter in int8: one thread.
+  EXPECT_EQ(DnnlThreadsFor(2, six_wake_ups, kInt8OpsPerMicrosecond), 1);
 }
 
 }  // namespace

@@ -150,7 +150,7 @@ class Int8ConvKernel : public OpKernel {
     ConvPlan plan;
     plan.dst_shape = {n, m, oh, ow};
     plan.flops = 2.0 * static_cast<double>(n * m * oh * ow) * static_cast<double>(c / group_ * kh * kw);
-    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops, kInt8OpsPerMicrosecond);
     const DnnlThreadScope thread_scope(plan.threads);
     const dt src_type = x.dtype() == DataType::kInt8 ? dt::s8 : dt::u8;
     const dt dst_type = params_.quantized_output ? QuantType(params_.y_type) : dt::f32;

@@ -140,7 +140,7 @@ class Int8MatMulKernel : public OpKernel {
     const int64_t k = w.dim(0), n = w.dim(1);
     MatMulPlan plan;
     plan.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
-    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops, kInt8OpsPerMicrosecond);
     const DnnlThreadScope thread_scope(plan.threads);
     const dt src_type = x_type == DataType::kInt8 ? dt::s8 : dt::u8;
     const dt dst_type = params_.quantized_output ? (params_.y_type == DataType::kInt8 ? dt::s8 : dt::u8) : dt::f32;

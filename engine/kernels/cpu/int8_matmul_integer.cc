@@ -63,7 +63,7 @@ class DnnlMatMulIntegerKernel : public OpKernel {
     const int64_t k = b_->dim(0), n = b_->dim(1);
     Plan plan;
     plan.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
-    plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+    plan.threads = DnnlThreadsFor(session_threads, plan.flops, kInt8OpsPerMicrosecond);
     const DnnlThreadScope thread_scope(plan.threads);
     plan.src = dnnl::memory::desc({m, k}, a_type == DataType::kInt8 ? dt::s8 : dt::u8, tag::ab);
     plan.dst = dnnl::memory::desc({m, n}, dt::s32, tag::ab);
