@@ -172,10 +172,14 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
     plan.weights = pd.weights_desc();
     plan.primitive = dnnl::convolution_forward(pd);
   }));
+  // Layout changes are memory-bound: one thread, which also spares waking
+  // another for a fraction of a millisecond of work, unless the tensors are
+  // large (batches of images).
+  constexpr size_t kMinBytesForThreadedEdges = size_t{4} << 20;
+  const size_t edge_bytes = std::max(plan.src_io.get_size(), plan.dst_io.get_size());
+  plan.edge_threads = edge_bytes >= kMinBytesForThreadedEdges ? plan.threads : 1;
   KILN_RETURN_IF_ERROR(DnnlCatch("Conv", [&] {
-    // Layout changes are memory-bound: one thread, which also spares waking
-    // another for a fraction of a millisecond of work.
-    const DnnlThreadScope single_thread(1);
+    const DnnlThreadScope edge_scope(plan.edge_threads);
     const dnnl::engine& engine = DnnlEngine();
     auto make = [&](const dnnl::memory::desc& from, const dnnl::memory::desc& to) -> std::optional<dnnl::reorder> {
       if (from == to) return std::nullopt;
@@ -217,7 +221,8 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   } else if (plan->to_src) {
     dnnl::memory converted;
     KILN_RETURN_IF_ERROR(scratch(plan->src, converted));
-    KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}}, 1, "Conv"));
+    KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, converted}},
+                                     plan->edge_threads, "Conv"));
     src = converted;
   }
   dnnl::memory weights;
@@ -234,7 +239,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
     const dnnl::memory residual_given = DnnlWrap(plan->residual_io, residual->raw_data());
     if (plan->residual_to_dst) {
       KILN_RETURN_IF_ERROR(DnnlExecute(*plan->residual_to_dst, {{DNNL_ARG_FROM, residual_given}, {DNNL_ARG_TO, dst}},
-                                       1, "Conv"));
+                                       plan->edge_threads, "Conv"));
     } else if (residual->raw_data() != dst.get_data_handle()) {
       std::memcpy(dst.get_data_handle(), residual->raw_data(), plan->dst.get_size());
     }
@@ -245,7 +250,7 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   KILN_RETURN_IF_ERROR(DnnlExecute(plan->primitive, args, threads, "Conv"));
   if (plan->from_dst) {
     KILN_RETURN_IF_ERROR(
-        DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, 1, "Conv"));
+        DnnlExecute(*plan->from_dst, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, dst_given}}, plan->edge_threads, "Conv"));
   } else if (plan->dst_to_planar) {
     ChannelsLastToPlanar(static_cast<const float*>(dst.get_data_handle()), static_cast<float*>(y.raw_data()), g.batch,
                          g.out_channels, g.grid_size(), ctx.thread_pool());

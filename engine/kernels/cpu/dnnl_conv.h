@@ -86,6 +86,9 @@ class DnnlConv {
     bool src_to_channels_last = false, dst_to_planar = false;
     double flops = 0;
     int threads = 1;  // the primitive was created for, and runs with, this many
+    // Threads of the edge reorders: memory-bound, so one unless the tensors
+    // are large enough for a second core's bandwidth to pay for waking it.
+    int edge_threads = 1;
   };
 
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
