@@ -201,6 +201,45 @@ TEST(Int8ResidualFusionPass, WorksOnChannelsLastChains) {
   ExpectWithinOneStep(chained, m, 0.05f);
 }
 
+TEST(Int8ResidualFusionPass, FusedConvolutionRefusesABadResidual) {
+  ir::Model fused = ResidualBlock();
+  ASSERT_TRUE(*Int8ResidualFusionPass().Run(fused));
+  const size_t conv = 2;
+  ASSERT_EQ(fused.graph.nodes[conv].op_type, "Int8Conv");
+  {  // a residual of another shape at run time
+    ir::Model m = fused;
+    m.graph.inputs[1].type = FloatType({-1, -1, -1, -1});
+    auto session = Session::Create(m, [] { SessionOptions o; o.optimize.enabled = false; return o; }());
+    ASSERT_TRUE(session.ok()) << session.status().message();
+    auto out = (*session)->Run({{"xf", Value(UniformInput({1, 4, 5, 5}, 3))}, {"rf", Value(UniformInput({1, 4, 1, 1}, 4))}});
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(out.status().message().find("the residual must be uint8 [1,4,5,5], got uint8 [1,4,1,1]"), std::string::npos)
+        << out.status().message();
+  }
+  auto create_error = [](const ir::Model& m) {
+    SessionOptions o;
+    o.optimize.enabled = false;
+    auto session = Session::Create(m, o);
+    return session.ok() ? std::string() : session.status().message();
+  };
+  {  // a residual needs a quantized output
+    ir::Model m = fused;
+    m.graph.nodes[conv].inputs[6] = "";
+    m.graph.nodes[conv].inputs[7] = "";
+    EXPECT_NE(create_error(m).find("a residual needs a quantized output"), std::string::npos) << create_error(m);
+  }
+  {  // and the output's type
+    ir::Model m = fused;
+    Tensor zp = Tensor::Allocate(DataType::kInt8, {});
+    zp.data<int8_t>()[0] = 0;
+    AddConstant(m, "izp", zp);
+    m.graph.nodes[conv].inputs[11] = "izp";
+    EXPECT_NE(create_error(m).find("the residual must have the output's type"), std::string::npos)
+        << create_error(m);
+  }
+}
+
 TEST(Int8ResidualFusionPass, LeavesOtherPatternsAlone) {
   {  // the convolution has its own activation
     ir::Model m = ResidualBlock();

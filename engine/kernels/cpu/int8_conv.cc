@@ -97,16 +97,21 @@ class Int8ConvKernel : public OpKernel {
     const int threads = plan->threads;
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
 
+    const Tensor* residual = nullptr;
     if (params_.residual) {
       KILN_RETURN_IF_ERROR(ctx.RequireTensor(kInt8ResidualInput));
-      const Tensor& residual = ctx.input(kInt8ResidualInput);
-      if (residual.dtype() != y.dtype() || residual.shape() != y.shape()) {
+      residual = &ctx.input(kInt8ResidualInput);
+      if (residual->dtype() != y.dtype() || residual->shape() != y.shape()) {
         return Status::InvalidArgument(ctx.node().Describe() + ": the residual must be " +
                                        std::string(DataTypeName(y.dtype())) + " " + ShapeToString(y.shape()) +
-                                       ", got " + std::string(DataTypeName(residual.dtype())) + " " +
-                                       ShapeToString(residual.shape()));
+                                       ", got " + std::string(DataTypeName(residual->dtype())) + " " +
+                                       ShapeToString(residual->shape()));
       }
-      if (residual.raw_data() != y.raw_data()) std::memcpy(y.raw_data(), residual.raw_data(), y.byte_size());
+      // The sum post-op reads the destination: the residual goes there (a
+      // reorder below when the primitive's layout differs).
+      if (!plan->to_dst && residual->raw_data() != y.raw_data()) {
+        std::memcpy(y.raw_data(), residual->raw_data(), y.byte_size());
+      }
     }
     const dnnl::memory src_given = DnnlWrap(plan->src_io, x.raw_data());
     const dnnl::memory dst_given = DnnlWrap(plan->dst_io, y.raw_data());
@@ -121,8 +126,9 @@ class Int8ConvKernel : public OpKernel {
           DnnlExecute(*plan->to_src, {{DNNL_ARG_FROM, src_given}, {DNNL_ARG_TO, src}}, threads, "Int8Conv"));
     }
     if (plan->to_dst) {
-      KILN_RETURN_IF_ERROR(
-          DnnlExecute(*plan->to_dst, {{DNNL_ARG_FROM, dst_given}, {DNNL_ARG_TO, dst}}, threads, "Int8Conv"));
+      KILN_RETURN_IF_ERROR(DnnlExecute(*plan->to_dst,
+                                       {{DNNL_ARG_FROM, DnnlWrap(plan->dst_io, residual->raw_data())}, {DNNL_ARG_TO, dst}},
+                                       threads, "Int8Conv"));
     }
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, *plan->weights},
