@@ -38,7 +38,7 @@ class Int8ChannelsLast : public ::testing::Test {
 
   // `b` quantized with random calibration; the path of the QDQ model.
   std::string Quantize(kiln::testing::ModelBuilder& b, DataType activations) {
-    return testing::QuantizeForTest(b, dir_, activations);
+    return testing::QuantizeForTest(b, dir_, activations).int8_path;
   }
 
   fs::path dir_;

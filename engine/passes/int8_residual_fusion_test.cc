@@ -52,7 +52,7 @@ TEST(Int8ResidualFusion, QuantizedResidualCnnFusesItsAddIntoTheConvolution) {
   kiln::testing::ModelBuilder b(13);
   ResidualCnn(b);
   for (DataType activations : {DataType::kUInt8, DataType::kInt8}) {
-    const std::string path = QuantizeForTest(b, dir, activations);
+    const std::string path = QuantizeForTest(b, dir, activations).int8_path;
     const Tensor x = UniformInput({2, 3, 10, 10}, 11);
     for (int threads : {1, 2}) {
       // Channels-last chains (the default) and planar int8 tensors.
@@ -88,7 +88,7 @@ TEST(Int8ResidualFusion, PlannedRunsWhereTheResidualBecomesTheOutputAgree) {
   fs::create_directories(dir);
   kiln::testing::ModelBuilder b(13);
   ResidualCnn(b);
-  const std::string path = QuantizeForTest(b, dir, DataType::kUInt8);
+  const std::string path = QuantizeForTest(b, dir, DataType::kUInt8).int8_path;
   auto session = Session::Create(path, SessionOptions{});
   ASSERT_TRUE(session.ok()) << session.status().message();
   const Tensor x = UniformInput({2, 3, 10, 10}, 5);

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "engine/onnx/model_loader.h"
-#include "engine/quantization/quantizer.h"
+#include "engine/passes/quantized_model_test_util.h"
 #include "engine/runtime/session.h"
 #include "tests/support/model_builder.h"
 
@@ -59,21 +59,10 @@ class QdqFusion : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Quantizes `b` (random calibration) and runs float, unfused and fused on `input`.
-  Outputs Run(testing::ModelBuilder& b, const Tensor& input, bool per_channel, DataType activations,
+  Outputs Run(kiln::testing::ModelBuilder& b, const Tensor& input, bool per_channel, DataType activations,
               bool dynamic = false) {
-    const std::string float_path = (dir_ / "float.onnx").string();
-    const std::string int8_path = (dir_ / "int8.onnx").string();
-    b.Save(float_path);
-    quantization::QuantizeRequest request;
-    request.model_path = float_path;
-    request.output_path = int8_path;
-    request.calibration_random = 8;
-    request.options.per_channel = per_channel;
-    request.options.activation_type = activations;
-    request.options.dynamic = dynamic;
-    request.threads = 1;
-    auto summary = quantization::QuantizeModelFile(request);
-    EXPECT_TRUE(summary.ok()) << summary.status().message();
+    const testing::QuantizedModelPaths paths =
+        testing::QuantizeForTest(b, dir_, activations, per_channel, dynamic);
     Outputs out;
     SessionOptions plain;
     plain.optimize.enabled = false;
@@ -91,9 +80,9 @@ class QdqFusion : public ::testing::Test {
         for (const auto& node : (*session)->model().graph.nodes) ++out.fused_ops[node.domain + "::" + node.op_type];
       }
     };
-    run(float_path, plain, out.float_model, false);
-    run(int8_path, plain, out.qdq_reference, false);
-    run(int8_path, optimized, out.fused, true);
+    run(paths.float_path, plain, out.float_model, false);
+    run(paths.int8_path, plain, out.qdq_reference, false);
+    run(paths.int8_path, optimized, out.fused, true);
     return out;
   }
 
@@ -136,7 +125,7 @@ Tensor Input(Shape shape, uint32_t seed) {
 TEST_F(QdqFusion, PaddedConvReluChainRequantizesBetweenInt8Convs) {
   // Signed input (non-zero zero point) through padded convolutions: padding
   // must count as real 0, i.e. the zero point, in the integer kernel.
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {1, 3, 9, 9}).Output("y", DataType::kFloat, {1, 8, 9, 9});
   b.Initializer("w1", Normal(16 * 3 * 9, 0.3f, 1), {16, 3, 3, 3}).Initializer("b1", Normal(16, 0.2f, 2), {16});
   b.Initializer("w2", Normal(8 * 16 * 9, 0.2f, 3), {8, 16, 3, 3}).Initializer("b2", Normal(8, 0.2f, 4), {8});
@@ -154,7 +143,7 @@ TEST_F(QdqFusion, PaddedConvReluChainRequantizesBetweenInt8Convs) {
 
 TEST_F(QdqFusion, ResidualAddStaysInt8) {
   // r1 = Relu(Conv1(x)); s = Relu(Conv2(r1) + r1); y = Conv3(s)
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {1, 4, 6, 6}).Output("y", DataType::kFloat, {1, 4, 6, 6});
   for (int i = 1; i <= 3; ++i) {
     b.Initializer("w" + std::to_string(i), Normal(4 * 4 * 9, 0.25f, 20 + i), {4, 4, 3, 3});
@@ -174,7 +163,7 @@ TEST_F(QdqFusion, ResidualAddStaysInt8) {
 
 TEST_F(QdqFusion, ClipIsFusedAsBoundedActivation) {
   // Conv -> Clip(0, 0.4) (ReLU6-like, a bound the data reaches) -> Conv
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {1, 3, 5, 5}).Output("y", DataType::kFloat, {1, 4, 5, 5});
   b.Initializer("w1", Normal(6 * 3 * 9, 0.3f, 40), {6, 3, 3, 3}).Initializer("w2", Normal(4 * 6, 0.3f, 41), {4, 6, 1, 1});
   b.Initializer("lo", {0.0f}, {}).Initializer("hi", {0.4f}, {});
@@ -187,7 +176,7 @@ TEST_F(QdqFusion, ClipIsFusedAsBoundedActivation) {
 }
 
 TEST_F(QdqFusion, StridedDepthwiseAndGroupedConvWithInt8Activations) {
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {2, 8, 10, 10}).Output("y", DataType::kFloat, {2, 8, 5, 5});
   b.Initializer("dw", Normal(8 * 9, 0.4f, 5), {8, 1, 3, 3});
   b.Initializer("gw", Normal(8 * 4 * 1, 0.4f, 6), {8, 4, 1, 1});
@@ -203,7 +192,7 @@ TEST_F(QdqFusion, StridedDepthwiseAndGroupedConvWithInt8Activations) {
 
 TEST_F(QdqFusion, MatMulOnRank3ActivationsAndGemmWithFloatOutput) {
   // x[2,5,16] @ W[16,12] -> Relu -> Reshape [10,12] -> Gemm(transB, bias) -> y[10,6] (float graph output)
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {2, 5, 16}).Output("y", DataType::kFloat, {10, 6});
   b.Initializer("w", Normal(16 * 12, 0.3f, 9), {16, 12});
   b.Initializer("g", Normal(6 * 12, 0.3f, 10), {6, 12}).Initializer("gb", Normal(6, 0.1f, 11), {6});
@@ -228,7 +217,7 @@ TEST_F(QdqFusion, FloatBiasAndGeluJoinAnInt8MatMulWithFloatOutput) {
   // A transformer feed-forward projection: x @ W -> + bias -> GELU (erf
   // form) -> y. The quantizer leaves the bias Add float, so matmul_fusion
   // puts bias and GELU into the Int8MatMul as float post-ops.
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {2, 6, 16}).Output("y", DataType::kFloat, {2, 6, 24});
   b.Initializer("w", Normal(16 * 24, 0.3f, 50), {16, 24}).Initializer("bias", Normal(24, 0.2f, 51), {24});
   b.Initializer("sqrt2", {1.4142135f}, {}).Initializer("one", {1.0f}, {}).Initializer("half", {0.5f}, {});
@@ -248,7 +237,7 @@ TEST_F(QdqFusion, DynamicQuantizationRunsAsOneInt8MatMul) {
   // -> Cast -> Mul(scale) per MatMul; dynamic_quant_fusion (plus
   // matmul_fusion for the bias and Relu) makes each one Int8MatMul that
   // quantizes its float input itself.
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {3, 7, 32}).Output("y", DataType::kFloat, {3, 7, 8});
   b.Initializer("w1", Normal(32 * 16, 0.3f, 60), {32, 16}).Initializer("b1", Normal(16, 0.2f, 61), {16});
   b.Initializer("w2", Normal(16 * 8, 0.3f, 62), {16, 8});
@@ -267,7 +256,7 @@ TEST_F(QdqFusion, DynamicQuantizationRunsAsOneInt8MatMul) {
 TEST_F(QdqFusion, LeavesPatternsItCannotRunAlone) {
   // Weights with a non-zero zero point are not symmetric: oneDNN cannot take
   // them, so the QDQ form stays (and still runs).
-  testing::ModelBuilder b(13);
+  kiln::testing::ModelBuilder b(13);
   b.Input("x", DataType::kFloat, {2, 4}).Output("y", DataType::kFloat, {2, 3});
   b.Initializer("xs", {0.05f}, {}).Initializer("ws", {0.01f}, {});
   auto* xzp = b.proto().mutable_graph()->add_initializer();

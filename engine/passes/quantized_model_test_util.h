@@ -59,23 +59,29 @@ inline void ResidualCnn(kiln::testing::ModelBuilder& b) {
   SetNodeInts(b.proto(), 8, "strides", {2, 2});
 }
 
-// Saves `b` into `dir` and quantizes it (per channel, random calibration)
-// with `activations` as the activation type; the path of the QDQ model.
-inline std::string QuantizeForTest(kiln::testing::ModelBuilder& b, const std::filesystem::path& dir,
-                                   DataType activations) {
-  const std::string float_path = (dir / "float.onnx").string();
-  const std::string int8_path = (dir / "int8.onnx").string();
-  b.Save(float_path);
+// Where QuantizeForTest wrote the float model and its QDQ form.
+struct QuantizedModelPaths {
+  std::string float_path, int8_path;
+};
+
+// Saves `b` into `dir` and quantizes it (random calibration) with
+// `activations` as the activation type, per channel or per tensor, statically
+// or (`dynamic`) weights only.
+inline QuantizedModelPaths QuantizeForTest(kiln::testing::ModelBuilder& b, const std::filesystem::path& dir,
+                                           DataType activations, bool per_channel = true, bool dynamic = false) {
+  QuantizedModelPaths paths{(dir / "float.onnx").string(), (dir / "int8.onnx").string()};
+  b.Save(paths.float_path);
   quantization::QuantizeRequest request;
-  request.model_path = float_path;
-  request.output_path = int8_path;
+  request.model_path = paths.float_path;
+  request.output_path = paths.int8_path;
   request.calibration_random = 8;
-  request.options.per_channel = true;
+  request.options.per_channel = per_channel;
   request.options.activation_type = activations;
+  request.options.dynamic = dynamic;
   request.threads = 1;
   auto summary = quantization::QuantizeModelFile(request);
   EXPECT_TRUE(summary.ok()) << summary.status().message();
-  return int8_path;
+  return paths;
 }
 
 struct OptimizedRun {
