@@ -289,6 +289,9 @@ TEST_F(KilnCli, ServeRejectsBadUsage) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.FirstErrorLine(), "kiln: --load-model needs --model-control-mode explicit");
   EXPECT_EQ(Kiln("serve --model-repository " + dir_.string() + " --log-format xml").exit_code, 2);
+  auto warmup = Kiln("serve --model-repository " + dir_.string() + " --batch-size-warmup maybe");
+  EXPECT_EQ(warmup.exit_code, 2);
+  EXPECT_NE(warmup.FirstErrorLine().find("--batch-size-warmup"), std::string::npos) << warmup.FirstErrorLine();
 }
 
 // Starts `kiln serve` on the example repository (free ports), waits until it
