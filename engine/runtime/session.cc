@@ -117,8 +117,22 @@ Result<std::vector<Value>> Session::GatherInputs(const std::map<std::string, Val
 
 Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feeds) const {
   KILN_ASSIGN_OR_RETURN(std::vector<Value> inputs, GatherInputs(feeds));
-  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool_.get());
-  return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool_.get());
+  if (thread_count_chooser_ == nullptr) return Execute(std::move(inputs), thread_pool_.get());
+  using Mode = ThreadCountChooser::Mode;
+  const planner::ShapeSignature signature = planner::ShapeSignature::Of(inputs);
+  const auto start = ThreadCountChooser::Clock::now();
+  const Mode mode = thread_count_chooser_->Choose(signature, start);
+  auto outputs = Execute(std::move(inputs), mode == Mode::kAllThreads ? thread_pool_.get() : nullptr);
+  if (outputs.ok()) {
+    const std::chrono::duration<double, std::micro> took = ThreadCountChooser::Clock::now() - start;
+    thread_count_chooser_->Record(signature, mode, took.count());
+  }
+  return outputs;
+}
+
+Result<std::vector<Value>> Session::Execute(std::vector<Value> inputs, ThreadPool* thread_pool) const {
+  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool);
+  return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool);
 }
 
 Result<planner::MemoryPlan::Stats> Session::PlanMemory(const std::map<std::string, Value>& feeds) const {

@@ -16,6 +16,7 @@
 #include "engine/passes/pass_manager.h"
 #include "engine/planner/memory_planner.h"
 #include "engine/runtime/graph_plan.h"
+#include "engine/runtime/thread_count_chooser.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace kiln {
@@ -35,6 +36,11 @@ struct SessionOptions {
   // instances) should split its cores between them rather than give each
   // session all of them.
   int threads = 0;
+  // With threads > 1: run on the calling thread alone whenever that measured
+  // faster for the input shape (another process busy on a core, or work too
+  // small to share); see runtime/thread_count_chooser.h. Off: every run uses
+  // all `threads`.
+  bool adapt_threads = true;
   // kBFloat16: Unimplemented on CPUs without AVX-512 BF16.
   Precision precision = Precision::kFloat32;
   // Plan intermediate memory per input shape (planner/memory_planner.h):
@@ -79,10 +85,13 @@ class Session {
       : model_(std::move(model)),
         plan_(std::move(plan)),
         thread_pool_(threads > 1 ? std::make_unique<ThreadPool>(threads) : nullptr),
+        thread_count_chooser_(threads > 1 && options.adapt_threads ? std::make_unique<ThreadCountChooser>() : nullptr),
         memory_planner_(options.plan_memory ? std::make_unique<planner::MemoryPlanner>(
                                                   *plan_, static_cast<size_t>(std::max(options.max_memory_plans, 1)))
                                             : nullptr) {}
 
+  // Runs the graph on checked inputs with `thread_pool` (null: this thread only).
+  Result<std::vector<Value>> Execute(std::vector<Value> inputs, ThreadPool* thread_pool) const;
   Status CheckFeed(const ir::ValueInfo& input, const Value& value) const;
   // The graph inputs in order, from `feeds` (checked) and defaults.
   Result<std::vector<Value>> GatherInputs(const std::map<std::string, Value>& feeds) const;
@@ -90,6 +99,7 @@ class Session {
   std::unique_ptr<ir::Model> model_;          // owns the graph that plan_ points into
   std::shared_ptr<const GraphPlan> plan_;
   std::unique_ptr<ThreadPool> thread_pool_;  // null when single-threaded; shared by concurrent runs
+  std::unique_ptr<ThreadCountChooser> thread_count_chooser_;  // null unless threads > 1 and adapt_threads
   std::unique_ptr<planner::MemoryPlanner> memory_planner_;  // null when plan_memory is off; thread-safe
 };
 

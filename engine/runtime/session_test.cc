@@ -82,13 +82,14 @@ TEST(Session, UnsupportedOperatorsAreListedTogether) {
   EXPECT_NE(session.status().message().find("com.example::Beta"), std::string::npos);
 }
 
-Result<std::unique_ptr<Session>> MatMulSession(int threads) {
+Result<std::unique_ptr<Session>> MatMulSession(int threads, bool adapt_threads = true) {
   testing::ModelBuilder b;
   b.Input("A", DataType::kFloat, {-1, 96}).Input("B", DataType::kFloat, {96, 200});
   b.Node("MatMul", {"A", "B"}, {"C"}).Output("C", DataType::kFloat, {-1, 200});
   KILN_ASSIGN_OR_RETURN(ir::Model model, onnx_import::LoadModelBytes(b.Serialize(), ""));
   SessionOptions options;
   options.threads = threads;
+  options.adapt_threads = adapt_threads;
   return Session::Create(std::move(model), options);
 }
 
@@ -118,6 +119,34 @@ TEST(Session, ThreadsOption) {
       first = values;
     } else {
       EXPECT_EQ(values, first);
+    }
+  }
+}
+
+TEST(Session, AdaptiveThreadsGiveTheSameResultsEitherWay) {
+  // A multi-threaded session measures its runs on all threads and on one
+  // (runs 3 and 4 are on one thread, then the faster way wins): every run
+  // must agree with a single-threaded session, fixed or not.
+  Tensor a = Tensor::Allocate(DataType::kFloat, {64, 96});
+  Tensor b = Tensor::Allocate(DataType::kFloat, {96, 200});
+  for (int64_t i = 0; i < a.num_elements(); ++i) a.data<float>()[i] = static_cast<float>((i * 29) % 89) / 44.0f - 1;
+  for (int64_t i = 0; i < b.num_elements(); ++i) b.data<float>()[i] = static_cast<float>((i * 31) % 83) / 41.0f - 1;
+  auto single = MatMulSession(1);
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  auto expected = (*single)->Run({{"A", a}, {"B", b}});
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  const Tensor& want = (*expected)[0].tensor();
+  for (bool adapt : {true, false}) {
+    auto session = MatMulSession(2, adapt);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    for (int run = 0; run < 40; ++run) {
+      auto out = (*session)->Run({{"A", a}, {"B", b}});
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      const Tensor& got = (*out)[0].tensor();
+      ASSERT_EQ(got.shape(), want.shape());
+      for (int64_t i = 0; i < got.num_elements(); ++i) {
+        ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-4f) << "run " << run << " adapt " << adapt;
+      }
     }
   }
 }

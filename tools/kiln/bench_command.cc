@@ -36,6 +36,7 @@ struct BenchArgs {
   int threads = 0;  // 0: every available core
   std::string precision = "fp32";
   bool no_memory_plan = false;  // allocate every tensor freshly (for comparisons)
+  bool fixed_threads = false;   // never fall back to one thread
 };
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -111,6 +112,7 @@ int Bench(const BenchArgs& args) {
   options.threads = args.threads;
   options.precision = ToPrecision(args.precision);
   options.plan_memory = !args.no_memory_plan;
+  options.adapt_threads = !args.fixed_threads;
   auto session = Session::Create(args.model, options);
   const double load_ms = Millis(Clock::now() - load_start);
   if (progress) std::cerr << "\r\033[K";
@@ -196,6 +198,9 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "Threads per inference (0: every core available to the process)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  cmd->add_flag("--fixed-threads", args->fixed_threads,
+                "Run every inference on --threads threads; by default a run uses one thread whenever that "
+                "measured faster (e.g. while another process keeps a core busy)");
   AddPrecisionFlag(*cmd, args->precision);
   cmd->add_flag("--json", args->json, "Print one JSON object instead of a table");
   return [args] { return Bench(*args); };

@@ -66,8 +66,9 @@ class Bf16ConvKernel : public OpKernel {
       return Status::InvalidArgument(ctx.node().Describe() + ": input must be float32 [N, " +
                                      std::to_string(w.dim(1) * group_) + ", H, W], got " + ShapeToString(x.shape()));
     }
+    const int session_threads = DnnlSessionThreads(ctx);
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Bf16ConvPlan> plan,
-                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x, DnnlSessionThreads(ctx)); }));
+                          plans_.GetOrBuild(session_threads, x.shape(), [&] { return BuildPlan(x, session_threads); }));
     const int threads = plan->threads;
     Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, plan->dst_shape);
     // The reorder rounds the float32 input to bf16 (and changes its layout).

@@ -60,8 +60,9 @@ class Bf16MatMulKernel : public OpKernel {
     y_shape.back() = n;
     Tensor& y = ctx.AllocateOutput(0, DataType::kFloat, y_shape);
     if (m == 0 || n == 0) return Status::Ok();
+    const int session_threads = DnnlSessionThreads(ctx);
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Bf16MatMulPlan> plan,
-                          plans_.GetOrBuild({m}, [&] { return BuildPlan(m, DnnlSessionThreads(ctx)); }));
+                          plans_.GetOrBuild(session_threads, {m}, [&] { return BuildPlan(m, session_threads); }));
     const int threads = plan->threads;
     KILN_ASSIGN_OR_RETURN(dnnl::memory src, DnnlReorderToNew(DnnlWrap(plan->src_f32, x.raw_data()), plan->src, threads));
     KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));

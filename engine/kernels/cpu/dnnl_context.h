@@ -55,15 +55,14 @@ dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data);
 inline constexpr double kFloatFlopsPerMicrosecond = 1.5e5;
 inline constexpr double kInt8OpsPerMicrosecond = 6e5;
 
-// What handing work to an idle OpenMP worker costs, as assumed when
-// choosing thread counts. Kiln's workers sleep when idle (tools/kiln sets
-// OMP_WAIT_POLICY=PASSIVE, so no core is ever spun on), and waking one takes
-// a few microseconds on bare metal but 60-170 µs on virtual machines whose
-// idle virtual CPUs the host deschedules (this project's VM). The value is
-// a compromise: on the VM it keeps mobilenet_v2 int8 at 2 threads from
-// taking 7.9 ms against 3.0 ms at 1 thread (3.6 ms now); on bare metal it
-// gives up the second thread only for primitives under ~0.1 ms.
-inline constexpr double kWorkerWakeMicros = 33;
+// What handing work to an OpenMP worker costs within a run, as assumed when
+// choosing thread counts. The kiln binary lets workers spin briefly after a
+// parallel region (tools/kiln/openmp_wait_policy.h), so between the
+// primitives of one run this is a barrier and some cache traffic, not a
+// wake-up (60-170 µs on virtual machines whose idle virtual CPUs the host
+// deschedules). Where running on one thread is faster overall (a busy core,
+// or a sleeping pool), the Session's ThreadCountChooser finds out by itself.
+inline constexpr double kWorkerWakeMicros = 2;
 
 // Threads a primitive with about `flops` operations, done at
 // `flops_per_microsecond` on one thread, should use in a session of

@@ -59,8 +59,7 @@ DnnlConv::DnnlConv(const KernelInit& init, FusedActivation activation, bool resi
     : activation_(activation),
       residual_sum_(residual_sum),
       layout_(layout),
-      algorithm_(algorithm),
-      session_threads_(init.threads) {
+      algorithm_(algorithm) {
   if (const Tensor* w = init.ConstantInput(1); w != nullptr) constant_weights_ = *w;
 }
 
@@ -106,10 +105,11 @@ void DnnlConv::Prepare(const KernelInit& init, const ConvAttributes& attrs) {
   if (g->kernel.empty() || g->kernel.size() > 3 || g->grid_size() == 0) return;
   const bool has_bias = init.node.inputs.size() > 2 && !init.node.inputs[2].empty();
   // A failure here (e.g. an inconsistent declared type) is reported by Run, if it recurs.
-  (void)plans_.GetOrBuild(KeyFor(x, constant_weights_->shape(), has_bias), [&] { return BuildPlan(*g, has_bias); });
+  (void)plans_.GetOrBuild(init.threads, KeyFor(x, constant_weights_->shape(), has_bias),
+                          [&] { return BuildPlan(*g, has_bias, init.threads); });
 }
 
-Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias) const {
+Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias, int session_threads) const {
   Plan plan;
   const Shape src_shape = ImageShape(g, g.in_channels, g.image);
   const Shape dst_shape = ImageShape(g, g.out_channels, g.grid);
@@ -123,7 +123,7 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
                static_cast<double>(g.grid_size()) * static_cast<double>(g.in_channels / g.group) *
                static_cast<double>(g.kernel_size());
 
-  plan.threads = DnnlThreadsFor(session_threads_, plan.flops);
+  plan.threads = DnnlThreadsFor(session_threads, plan.flops);
   const DnnlThreadScope thread_scope(plan.threads);
 
   dnnl::memory::dims strides(g.strides.begin(), g.strides.end());
@@ -203,8 +203,10 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias)
 Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w,
                      const Tensor* bias, const Tensor* residual, Tensor& y) const {
   const DnnlShapeKey key = KeyFor(x.shape(), w.shape(), bias != nullptr);
-  KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
-                        plans_.GetOrBuild(key, [&] { return BuildPlan(g, bias != nullptr); }));
+  const int session_threads = DnnlSessionThreads(ctx);
+  KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, plans_.GetOrBuild(session_threads, key, [&] {
+                          return BuildPlan(g, bias != nullptr, session_threads);
+                        }));
   const int threads = plan->threads;
 
   // A new memory of `desc` (oneDNN's allocator) for a layout change.

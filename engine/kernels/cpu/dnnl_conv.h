@@ -91,14 +91,14 @@ class DnnlConv {
     int edge_threads = 1;
   };
 
-  Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias) const;
+  // Creates the primitives for a run with `session_threads` (see DnnlThreadsFor).
+  Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias, int session_threads) const;
   DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
   std::optional<Tensor> constant_weights_;  // shares the initializer's storage; no data once released
   FusedActivation activation_;
   bool residual_sum_;
   DnnlConvLayout layout_;
   DnnlConvAlgorithm algorithm_;
-  int session_threads_;
   mutable DnnlPrimitiveCache<Plan> plans_;
   DnnlPackedWeights packed_weights_;
 };

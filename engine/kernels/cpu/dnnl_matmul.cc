@@ -22,7 +22,7 @@ dnnl::memory::desc MatrixDesc(const Shape& dims, bool trans) {
 }  // namespace
 
 DnnlMatMul::DnnlMatMul(const KernelInit& init, int b_input, DnnlMatMulOptions options)
-    : options_(options), session_threads_(init.threads) {
+    : options_(options), prepare_threads_(init.threads) {
   if (const Tensor* b = init.ConstantInput(static_cast<size_t>(b_input)); b != nullptr) constant_b_ = *b;
 }
 
@@ -53,14 +53,14 @@ void DnnlMatMul::Prepare(const Shape& a_dims, const Shape& b_dims, const Shape& 
                          const Shape& bias_dims, bool accumulate, float beta) {
   if (!constant_b_ || constant_b_->dtype() != DataType::kFloat) return;
   if (NumElements(a_dims) == 0 || NumElements(b_dims) == 0 || NumElements(out_dims) == 0) return;
-  (void)plans_.GetOrBuild(KeyFor(a_dims, b_dims, has_bias, bias_dims, accumulate), [&] {
-    return BuildPlan(a_dims, b_dims, out_dims, has_bias, bias_dims, accumulate, beta);
+  (void)plans_.GetOrBuild(prepare_threads_, KeyFor(a_dims, b_dims, has_bias, bias_dims, accumulate), [&] {
+    return BuildPlan(a_dims, b_dims, out_dims, has_bias, bias_dims, accumulate, beta, prepare_threads_);
   });
 }
 
 Result<DnnlMatMul::Plan> DnnlMatMul::BuildPlan(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims,
                                                bool has_bias, const Shape& bias_dims, bool accumulate,
-                                               float beta) const {
+                                               float beta, int session_threads) const {
   Plan plan;
   plan.a = MatrixDesc(a_dims, options_.trans_a);
   plan.b_plain = MatrixDesc(b_dims, options_.trans_b);
@@ -68,7 +68,7 @@ Result<DnnlMatMul::Plan> DnnlMatMul::BuildPlan(const Shape& a_dims, const Shape&
   plan.bias = has_bias ? DnnlPlainDesc(bias_dims, kF32) : dnnl::memory::desc();
   const size_t r = out_dims.size();
   plan.flops = 2.0 * static_cast<double>(NumElements(out_dims)) * static_cast<double>(a_dims[r - 1]);
-  plan.threads = DnnlThreadsFor(session_threads_, plan.flops);
+  plan.threads = DnnlThreadsFor(session_threads, plan.flops);
   const DnnlThreadScope thread_scope(plan.threads);
 
   dnnl::primitive_attr attr;
@@ -98,10 +98,12 @@ Status DnnlMatMul::Run(const KernelContext& ctx, const Shape& a_dims, const Shap
                        const Tensor& a, const Tensor& b, const Tensor* bias, const Shape& bias_dims, bool accumulate,
                        float beta, Tensor& y) const {
   const bool has_bias = bias != nullptr;
-  KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
-                        plans_.GetOrBuild(KeyFor(a_dims, b_dims, has_bias, bias_dims, accumulate), [&] {
-                          return BuildPlan(a_dims, b_dims, out_dims, has_bias, bias_dims, accumulate, beta);
-                        }));
+  const int session_threads = DnnlSessionThreads(ctx);
+  KILN_ASSIGN_OR_RETURN(
+      std::shared_ptr<const Plan> plan,
+      plans_.GetOrBuild(session_threads, KeyFor(a_dims, b_dims, has_bias, bias_dims, accumulate), [&] {
+        return BuildPlan(a_dims, b_dims, out_dims, has_bias, bias_dims, accumulate, beta, session_threads);
+      }));
   const int threads = plan->threads;
   dnnl::memory b_memory;
   if (plan->packed_b) {

@@ -78,13 +78,13 @@ class DnnlMatMul {
   };
 
   Result<Plan> BuildPlan(const Shape& a_dims, const Shape& b_dims, const Shape& out_dims, bool has_bias,
-                         const Shape& bias_dims, bool accumulate, float beta) const;
+                         const Shape& bias_dims, bool accumulate, float beta, int session_threads) const;
   static DnnlShapeKey KeyFor(const Shape& a_dims, const Shape& b_dims, bool has_bias, const Shape& bias_dims,
                              bool accumulate);
 
   std::optional<Tensor> constant_b_;  // shares the initializer's storage; no data once released
   DnnlMatMulOptions options_;
-  int session_threads_;
+  int prepare_threads_;  // the session's threads, for plans built before the first run
   mutable DnnlPrimitiveCache<Plan> plans_;
   DnnlPackedWeights packed_b_;  // constant B per layout
 };

@@ -1,9 +1,11 @@
-// DnnlPrimitiveCache<V>: a small, bounded, thread-safe map from an input
-// shape key (the dimensions of a kernel's inputs, concatenated) to what a
-// oneDNN kernel built for that shape (primitive descriptor, primitive,
-// scratch layouts...). A kernel owns one; Compute looks the shape up and
-// builds the entry only on a miss, so a repeated shape costs one short
-// locked lookup.
+// DnnlPrimitiveCache<V>: a small, bounded, thread-safe map from a run's
+// thread count and an input shape key (the dimensions of a kernel's inputs,
+// concatenated) to what a oneDNN kernel built for them (primitive
+// descriptor, primitive, scratch layouts...). A kernel owns one; Compute
+// looks the shape up and builds the entry only on a miss, so a repeated
+// shape costs one short locked lookup. The thread count is part of the key
+// because most oneDNN primitives fix theirs when created, and a session
+// runs either with all its threads or with one (runtime/thread_count_chooser.h).
 //
 // Bounded: at most `capacity` entries; the oldest inserted is dropped first
 // (models with dynamic shapes should not grow memory without limit). Entries
@@ -18,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "engine/core/status.h"
@@ -31,9 +34,12 @@ class DnnlPrimitiveCache {
  public:
   explicit DnnlPrimitiveCache(size_t capacity = 32) : capacity_(capacity == 0 ? 1 : capacity) {}
 
-  // The entry for `key`, building it with `build()` -> Result<V> on a miss.
+  // The entry for `shape` at `threads` (the run's thread count, as
+  // DnnlSessionThreads gives it), building it with `build()` -> Result<V> on
+  // a miss; `build` should create the primitives for that thread count.
   template <typename Build>
-  Result<std::shared_ptr<const V>> GetOrBuild(const DnnlShapeKey& key, Build&& build) {
+  Result<std::shared_ptr<const V>> GetOrBuild(int threads, const DnnlShapeKey& shape, Build&& build) {
+    Key key{threads, shape};
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = entries_.find(key);
@@ -58,10 +64,11 @@ class DnnlPrimitiveCache {
   }
 
  private:
+  using Key = std::pair<int, DnnlShapeKey>;
   const size_t capacity_;
   mutable std::mutex mutex_;
-  std::map<DnnlShapeKey, std::shared_ptr<const V>> entries_;  // guarded by mutex_
-  std::deque<DnnlShapeKey> order_;                            // insertion order, guarded by mutex_
+  std::map<Key, std::shared_ptr<const V>> entries_;  // guarded by mutex_
+  std::deque<Key> order_;                                 // insertion order, guarded by mutex_
 };
 
 }  // namespace kiln::cpu

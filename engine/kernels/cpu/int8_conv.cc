@@ -92,8 +92,9 @@ class Int8ConvKernel : public OpKernel {
                                      std::to_string(w.dim(1) * group_) + ", H, W], got " +
                                      std::string(DataTypeName(x.dtype())) + " " + ShapeToString(x.shape()));
     }
+    const int session_threads = DnnlSessionThreads(ctx);
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const ConvPlan> plan,
-                          plans_.GetOrBuild(x.shape(), [&] { return BuildPlan(x, DnnlSessionThreads(ctx)); }));
+                          plans_.GetOrBuild(session_threads, x.shape(), [&] { return BuildPlan(x, session_threads); }));
     const int threads = plan->threads;
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, plan->dst_shape);
 

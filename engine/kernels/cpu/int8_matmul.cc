@@ -73,9 +73,10 @@ class Int8MatMulKernel : public OpKernel {
     Tensor& y = ctx.AllocateOutput(0, params_.quantized_output ? params_.y_type : DataType::kFloat, y_shape);
     if (m == 0 || n == 0) return Status::Ok();
     const DataType src_type = params_.dynamic_input ? DataType::kUInt8 : x.dtype();
+    const int session_threads = DnnlSessionThreads(ctx);
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const MatMulPlan> plan,
-                          plans_.GetOrBuild({m, src_type == DataType::kInt8 ? 1 : 0},
-                                            [&] { return BuildPlan(m, src_type, DnnlSessionThreads(ctx)); }));
+                          plans_.GetOrBuild(session_threads, {m, src_type == DataType::kInt8 ? 1 : 0},
+                                            [&] { return BuildPlan(m, src_type, session_threads); }));
     const int threads = plan->threads;
     KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
     const void* src = x.raw_data();

@@ -43,9 +43,10 @@ class DnnlMatMulIntegerKernel : public OpKernel {
     y_shape.back() = n;
     if (a.rank() == 1) y_shape = {n};
     Tensor& y = ctx.AllocateOutput(0, DataType::kInt32, y_shape);
+    const int session_threads = DnnlSessionThreads(ctx);
     KILN_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
-                          plans_.GetOrBuild({m, a.dtype() == DataType::kInt8 ? 1 : 0},
-                                            [&] { return BuildPlan(m, a.dtype(), DnnlSessionThreads(ctx)); }));
+                          plans_.GetOrBuild(session_threads, {m, a.dtype() == DataType::kInt8 ? 1 : 0},
+                                            [&] { return BuildPlan(m, a.dtype(), session_threads); }));
     const int threads = plan->threads;
     int32_t zp_value = a_zp;
     KILN_ASSIGN_OR_RETURN(const DnnlScratchpadPool::Lease scratch, scratchpads_.Acquire(plan->scratchpad));
