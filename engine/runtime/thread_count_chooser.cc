@@ -16,8 +16,15 @@ constexpr double kSwitchMargin = 0.97;
 // run may count for against it (one stall should not decide alone).
 constexpr double kSmoothing = 0.25;
 constexpr double kMaxSampleOverEstimate = 4.0;
+// Runs between two looks at one thread triggered by a slowdown.
+constexpr int kMinRunsBetweenSlowdownLooks = 8;
 
 }  // namespace
+
+void ThreadCountChooser::Look(State& state, Clock::time_point now) {
+  state.runs_since_look = 0;
+  state.last_look = now;
+}
 
 ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignature& signature, Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -25,19 +32,23 @@ ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignatur
   if (it == states_.end()) {
     if (states_.size() >= kMaxSignatures) states_.erase(states_.begin());
     it = states_.emplace(signature, State{}).first;
-    it->second.last_explore = now;
+    it->second.last_look = now;
   }
   State& state = it->second;
-  // Two runs of each mode first: the first creates its primitives.
-  for (Mode mode : {Mode::kAllThreads, Mode::kOneThread}) {
-    if (state.estimates[static_cast<int>(mode)].runs < 2) return mode;
+  const Estimate& best = state.estimates[static_cast<int>(state.best)];
+  if (best.runs < 2) return state.best;  // its first run is not counted
+  if (state.look_next) {
+    state.look_next = false;
+    Look(state, now);
+    return Other(state.best);
   }
-  ++state.runs_since_explore;
-  const Clock::duration max_interval =
-      state.best == Mode::kOneThread ? kMaxAllThreadsExploreInterval : kMaxOneThreadExploreInterval;
-  if (state.runs_since_explore >= state.explore_every || now - state.last_explore >= max_interval) {
-    state.runs_since_explore = 0;
-    state.last_explore = now;
+  ++state.runs_since_look;
+  const bool on_all_threads = state.best == Mode::kAllThreads;
+  const Clock::duration max_interval = on_all_threads ? kMaxOneThreadLookInterval : kMaxAllThreadsLookInterval;
+  const bool slowed_down = on_all_threads && state.runs_since_look >= kMinRunsBetweenSlowdownLooks &&
+                           best.micros > kSlowdown * state.fastest_all_threads;
+  if (slowed_down || state.runs_since_look >= state.look_every || now - state.last_look >= max_interval) {
+    Look(state, now);
     return Other(state.best);
   }
   return state.best;
@@ -50,27 +61,38 @@ void ThreadCountChooser::Record(const planner::ShapeSignature& signature, Mode m
   State& state = it->second;
   Estimate& estimate = state.estimates[static_cast<int>(mode)];
   ++estimate.runs;
-  if (estimate.runs == 1) return;  // created the primitives: not representative
+  if (estimate.runs == 1) {
+    // It created the primitives: not representative. A look needs another run.
+    state.look_next = mode != state.best;
+    return;
+  }
   if (estimate.runs == 2) {
     estimate.micros = micros;
   } else {
     const double sample = std::min(micros, estimate.micros * kMaxSampleOverEstimate);
     estimate.micros += kSmoothing * (sample - estimate.micros);
   }
-  const Estimate& best = state.estimates[static_cast<int>(state.best)];
+  if (mode == Mode::kAllThreads) state.fastest_all_threads = std::min(state.fastest_all_threads, micros);
+
+  Estimate& best = state.estimates[static_cast<int>(state.best)];
   const Estimate& other = state.estimates[static_cast<int>(Other(state.best))];
   if (best.runs < 2 || other.runs < 2) return;
   if (other.micros < best.micros * kSwitchMargin) {
-    // Switch. From all threads to one: look back soon (the core may free up).
     state.best = Other(state.best);
-    state.explore_every = state.best == Mode::kOneThread ? kFirstExploreRuns : kMaxExploreRuns;
-    state.runs_since_explore = 0;
-  } else if (mode != state.best) {
-    // A look at the other mode. Its estimate may be stale (say from while a
-    // core was busy): when this run beat the chosen mode, look again at
-    // once until the estimate settles; when it lost, look less often.
-    state.explore_every =
-        micros < best.micros * kSwitchMargin ? 1 : std::min(state.explore_every * 2, kMaxExploreRuns);
+    state.look_every = state.best == Mode::kOneThread ? kFirstAllThreadsLookRuns : kFirstOneThreadLookRuns;
+    state.runs_since_look = 0;
+    return;
+  }
+  if (mode == state.best) return;
+  if (micros < best.micros * kSwitchMargin) {
+    state.look_next = true;  // beat the chosen mode: its estimate may be stale
+    return;
+  }
+  // The look lost: look less often, and take a slowed-down all-thread time
+  // as the new normal so that it does not trigger look after look.
+  state.look_every = std::min(state.look_every * 2, kMaxLookRuns);
+  if (state.best == Mode::kAllThreads) {
+    state.fastest_all_threads = std::max(state.fastest_all_threads, best.micros / kSlowdown);
   }
 }
 

@@ -8,28 +8,32 @@
 // can then take several times as long as a 1-thread one (mobilenet_v2 on
 // this project's VM: 19 ms against 6.7). Small models may also simply run
 // faster on one thread. No fixed rule knows the machine's load, so the
-// session measures both ways.
+// session measures.
 //
-// How: per input-shape signature, a smoothed run time for each mode. Runs
-// use the faster mode, which is measured on every run: when a busy core
-// slows all-thread runs down, their estimate rises past the one-thread one
-// at once. The other mode is measured again now and then:
-//   - on one thread, all threads are tried 16 runs after the switch, then
-//     twice as many runs later each time they lose again (up to 1024), and
-//     at least every 2 s, so that a core that frees up is noticed soon;
-//   - on all threads, one thread is tried only every 1024 runs and at least
-//     every 30 s (its time hardly depends on the other cores; a slow look
-//     would show in the tail latency);
-//   - a look that beat the chosen mode is repeated on the next run, since
-//     the estimate it updates may be stale.
-// The first run of each mode is not counted: it creates that mode's oneDNN
-// primitives.
+// How, per input-shape signature:
+//   - Runs use all threads until one thread has measured faster. The chosen
+//     mode is timed on every run (smoothed), and so is the fastest
+//     all-thread run seen.
+//   - One thread is tried when all-thread runs have slowed down (smoothed
+//     time 25% over the fastest: a core got busy), else rarely: 64 runs in,
+//     then twice as many runs later each time it loses (up to 1024), and at
+//     least every 30 s. Its first run creates its oneDNN primitives and is
+//     not counted, so a first look takes two runs.
+//   - On one thread, all threads are tried 16 runs after the switch, twice
+//     as many runs later each time they lose (up to 1024), and at least
+//     every 2 s, so a core that frees up is noticed soon.
+//   - A look that beat the chosen mode is repeated on the next run, since
+//     the estimate it updates may be stale; the other mode takes over once
+//     its smoothed time is 3% below the chosen one's.
+// A benchmark on an idle machine thus runs on all threads from the first
+// run, with a look at one thread only after dozens of runs.
 //
 // Thread-safe: concurrent runs of one Session share it.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 
@@ -42,11 +46,14 @@ class ThreadCountChooser {
   enum class Mode { kAllThreads = 0, kOneThread = 1 };
   using Clock = std::chrono::steady_clock;
 
-  // Re-measuring the other mode (see above).
-  static constexpr int kFirstExploreRuns = 16;
-  static constexpr int kMaxExploreRuns = 1024;
-  static constexpr Clock::duration kMaxAllThreadsExploreInterval = std::chrono::seconds(2);
-  static constexpr Clock::duration kMaxOneThreadExploreInterval = std::chrono::seconds(30);
+  // When the mode not chosen is looked at again (see above).
+  static constexpr int kFirstOneThreadLookRuns = 64;
+  static constexpr int kFirstAllThreadsLookRuns = 16;
+  static constexpr int kMaxLookRuns = 1024;
+  static constexpr Clock::duration kMaxOneThreadLookInterval = std::chrono::seconds(30);
+  static constexpr Clock::duration kMaxAllThreadsLookInterval = std::chrono::seconds(2);
+  // All-thread runs this much slower than their fastest suggest a busy core.
+  static constexpr double kSlowdown = 1.25;
   // Signatures tracked at once (a server seeing many shapes forgets some).
   static constexpr size_t kMaxSignatures = 64;
 
@@ -57,16 +64,20 @@ class ThreadCountChooser {
 
  private:
   struct Estimate {
-    int runs = 0;        // measured runs, the uncounted first included
-    double micros = 0;   // smoothed run time, once runs >= 2
+    int runs = 0;       // runs measured, the uncounted first included
+    double micros = 0;  // smoothed run time, once runs >= 2
   };
   struct State {
     Estimate estimates[2];
+    double fastest_all_threads = std::numeric_limits<double>::infinity();
     Mode best = Mode::kAllThreads;
-    int runs_since_explore = 0;
-    int explore_every = kMaxExploreRuns;  // runs between looks at the other mode
-    Clock::time_point last_explore{};
+    int runs_since_look = 0;
+    int look_every = kFirstOneThreadLookRuns;  // runs between looks at the other mode
+    bool look_next = false;                    // look at the other mode on the next run
+    Clock::time_point last_look{};
   };
+
+  void Look(State& state, Clock::time_point now);
 
   std::mutex mutex_;
   std::unordered_map<planner::ShapeSignature, State, planner::ShapeSignatureHash> states_;  // guarded by mutex_

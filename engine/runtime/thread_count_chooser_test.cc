@@ -43,68 +43,98 @@ class Driver {
 
 double AllThreadsFaster(Mode mode) { return mode == Mode::kAllThreads ? 100 : 180; }
 double OneThreadFaster(Mode mode) { return mode == Mode::kAllThreads ? 300 : 180; }
-
-TEST(ThreadCountChooser, MeasuresEachModeTwiceThenKeepsTheFaster) {
-  Driver driver(AllThreadsFaster);
-  const ShapeSignature sig = Sig(1);
-  EXPECT_EQ(driver.RunOnce(sig), Mode::kAllThreads);
-  EXPECT_EQ(driver.RunOnce(sig), Mode::kAllThreads);
-  EXPECT_EQ(driver.RunOnce(sig), Mode::kOneThread);
-  EXPECT_EQ(driver.RunOnce(sig), Mode::kOneThread);
-  // Then all threads; one thread is looked at again only after many runs.
-  EXPECT_EQ(driver.Run(500), 0);
-  EXPECT_EQ(driver.Run(ThreadCountChooser::kMaxExploreRuns), 1);
+// Runs until the first run on one thread; returns how many runs that took.
+int RunsUntilOneThread(Driver& driver, int limit = 10000) {
+  for (int run = 1; run <= limit; ++run) {
+    if (driver.RunOnce(Sig(1)) == Mode::kOneThread) return run;
+  }
+  return limit + 1;
 }
 
-TEST(ThreadCountChooser, PrefersOneThreadWhenThatIsFaster) {
+TEST(ThreadCountChooser, StartsOnAllThreadsAndLooksAtOneThreadOnlyAfterDozensOfRuns) {
+  Driver driver(AllThreadsFaster);
+  const int first_look = RunsUntilOneThread(driver);
+  EXPECT_GT(first_look, ThreadCountChooser::kFirstOneThreadLookRuns);
+  EXPECT_LE(first_look, ThreadCountChooser::kFirstOneThreadLookRuns + 2);
+  // The first one-thread run created its primitives: the look takes one more.
+  EXPECT_EQ(driver.RunOnce(Sig(1)), Mode::kOneThread);
+  // It lost: the next look comes twice as many runs later.
+  EXPECT_EQ(driver.Run(2 * ThreadCountChooser::kFirstOneThreadLookRuns - 1), 0);
+  EXPECT_EQ(driver.Run(2), 1);
+}
+
+TEST(ThreadCountChooser, SwitchesToOneThreadWhenThatIsFaster) {
   Driver driver(OneThreadFaster);
-  driver.Run(4);
+  driver.Run(ThreadCountChooser::kFirstOneThreadLookRuns + 2);
   const int one = driver.Run(200);
-  EXPECT_GE(one, 195);
+  EXPECT_GE(one, 190);
   EXPECT_LT(one, 200);  // all threads are looked at again now and then
 }
 
 TEST(ThreadCountChooser, TheFirstRunOfAModeIsNotCounted) {
-  // The first 1-thread run creates its primitives and is slow; it must not
-  // hide that one thread is faster.
-  bool first_one = true;
+  // The first run builds the primitives and is slow; it must not decide.
+  int run = 0;
   Driver driver([&](Mode mode) {
-    if (mode == Mode::kOneThread && first_one) {
-      first_one = false;
-      return 50000.0;
-    }
+    ++run;
+    if (run == 1) return 50000.0;  // all threads, creating their primitives
     return OneThreadFaster(mode);
   });
-  driver.Run(4);
+  driver.Run(ThreadCountChooser::kFirstOneThreadLookRuns + 2);
   EXPECT_GE(driver.Run(50), 45);
 }
 
 TEST(ThreadCountChooser, FallsBackWhenACoreGetsBusyAndReturnsWhenItFrees) {
   Driver driver(AllThreadsFaster);
-  driver.Run(100);
+  driver.Run(500);
   // Another process takes the second core: all-thread runs become 3x slower.
   driver.set_micros([](Mode mode) { return mode == Mode::kAllThreads ? 300.0 : 180.0; });
-  int runs_until_one = 0;
-  while (driver.RunOnce(Sig(1)) != Mode::kOneThread && runs_until_one < 100) ++runs_until_one;
-  EXPECT_LE(runs_until_one, 5);
+  int runs = 0;
+  int on_one = 0;
+  while (on_one < 3 && runs < 1000) {
+    ++runs;
+    if (driver.RunOnce(Sig(1)) == Mode::kOneThread) ++on_one;
+  }
+  EXPECT_LE(runs, 16);
   EXPECT_GE(driver.Run(100), 90);
   // The core frees up: the next look at all threads finds them faster and
   // looks again until the stale estimate has come down.
   driver.set_micros(AllThreadsFaster);
-  int runs_until_all = 0;
-  int looks = 0;
-  while (runs_until_all < 1000) {
-    ++runs_until_all;
-    if (driver.RunOnce(Sig(1)) != Mode::kAllThreads) continue;
-    if (++looks == 8) break;
+  runs = 0;
+  int on_all = 0;
+  while (on_all < 8 && runs < 1000) {
+    ++runs;
+    if (driver.RunOnce(Sig(1)) == Mode::kAllThreads) ++on_all;
   }
-  EXPECT_LE(runs_until_all, 140);  // within the 64- or 128-run interval it had reached
+  EXPECT_LE(runs, 140);  // within the 64- or 128-run interval it had reached
   EXPECT_LE(driver.Run(100), 3);
+}
+
+TEST(ThreadCountChooser, BusyFromTheStartIsFoundByTheSlowdownOrTheRegularLook) {
+  // All-thread runs vary wildly on a contended core: their smoothed time
+  // exceeds the fastest one by far, which triggers a look.
+  int run = 0;
+  Driver driver([&](Mode mode) {
+    if (mode == Mode::kOneThread) return 180.0;
+    return (++run % 3 == 0) ? 150.0 : 400.0;
+  });
+  driver.Run(40);
+  EXPECT_GE(driver.Run(100), 80);
+}
+
+TEST(ThreadCountChooser, ASteadyAllThreadTimeDoesNotTriggerLookAfterLook) {
+  // One early lucky run must not make every later run look "slowed down".
+  int run = 0;
+  Driver driver([&](Mode mode) {
+    if (mode == Mode::kOneThread) return 500.0;
+    return ++run == 3 ? 50.0 : 100.0;
+  });
+  driver.Run(200);
+  EXPECT_LE(driver.Run(1000), 12);
 }
 
 TEST(ThreadCountChooser, LooksLessOftenWhileTheOtherModeKeepsLosing) {
   Driver driver(OneThreadFaster);
-  driver.Run(4);
+  driver.Run(ThreadCountChooser::kFirstOneThreadLookRuns + 2);
   // On one thread, all threads are looked at after 16, 32, 64, 128... runs.
   const int early = 200 - driver.Run(200);
   driver.Run(4000);
@@ -115,31 +145,29 @@ TEST(ThreadCountChooser, LooksLessOftenWhileTheOtherModeKeepsLosing) {
 
 TEST(ThreadCountChooser, LooksAtTheOtherModeAtLeastEverySoManySeconds) {
   Driver on_one(OneThreadFaster);
-  on_one.Run(4);
-  on_one.Run(3000);  // the interval has grown to its maximum
-  on_one.Advance(ThreadCountChooser::kMaxAllThreadsExploreInterval);
+  on_one.Run(3000);  // on one thread; the interval has grown to its maximum
+  on_one.Advance(ThreadCountChooser::kMaxAllThreadsLookInterval);
   EXPECT_EQ(on_one.RunOnce(Sig(1)), Mode::kAllThreads);
 
   Driver on_all(AllThreadsFaster);
-  on_all.Run(4);
-  on_all.Advance(ThreadCountChooser::kMaxAllThreadsExploreInterval);
+  on_all.Run(3000);
+  on_all.Advance(ThreadCountChooser::kMaxAllThreadsLookInterval);
   EXPECT_EQ(on_all.RunOnce(Sig(1)), Mode::kAllThreads);  // one thread is looked at more rarely
-  on_all.Advance(ThreadCountChooser::kMaxOneThreadExploreInterval);
+  on_all.Advance(ThreadCountChooser::kMaxOneThreadLookInterval);
   EXPECT_EQ(on_all.RunOnce(Sig(1)), Mode::kOneThread);
 }
 
 TEST(ThreadCountChooser, ShapesAreJudgedSeparately) {
   // Batch 1 is faster on one thread, batch 8 on all of them.
-  Driver driver([](Mode) { return 0.0; });
   bool big = false;
-  driver.set_micros([&](Mode mode) { return big ? AllThreadsFaster(mode) : OneThreadFaster(mode); });
-  driver.Run(4, Sig(1));
+  Driver driver([&](Mode mode) { return big ? AllThreadsFaster(mode) : OneThreadFaster(mode); });
+  driver.Run(100, Sig(1));
   big = true;
-  driver.Run(4, Sig(8));
+  driver.Run(100, Sig(8));
   big = false;
   EXPECT_GE(driver.Run(50, Sig(1)), 45);
   big = true;
-  EXPECT_LE(driver.Run(50, Sig(8)), 5);
+  EXPECT_LE(driver.Run(50, Sig(8)), 2);
 }
 
 TEST(ThreadCountChooser, NearlyEqualModesDoNotFlipOnNoise) {
@@ -149,7 +177,7 @@ TEST(ThreadCountChooser, NearlyEqualModesDoNotFlipOnNoise) {
     const double noise = (++run % 2 == 0) ? 2.0 : -2.0;
     return (mode == Mode::kAllThreads ? 100.0 : 99.0) + noise;
   });
-  driver.Run(4);
+  driver.Run(100);
   const int one = driver.Run(300);
   EXPECT_TRUE(one < 15 || one > 285) << one;
 }
