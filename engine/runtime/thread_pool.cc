@@ -1,9 +1,12 @@
 #include "engine/runtime/thread_pool.h"
 
+#include <omp.h>
+
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <exception>
+#include <mutex>
+#include <thread>
 
 #if defined(__linux__)
 #include <sched.h>
@@ -30,60 +33,32 @@ struct ThreadPool::Job {
   int64_t n = 0;
   int64_t chunk_size = 0;
   int64_t num_chunks = 0;
-  int helpers_wanted = 0;  // guarded by the pool's mutex
 
   std::atomic<int64_t> next_chunk{0};
-  std::atomic<int64_t> finished_chunks{0};
   std::atomic<bool> failed{false};
-  std::mutex mutex;  // guards error; pairs with done
-  std::condition_variable done;
+  std::mutex mutex;  // guards error
   std::exception_ptr error;
 
-  // Claims and runs chunks until none are left to claim.
+  // Claims and runs chunks until none are left to claim. Never throws.
   void Work() {
     const bool was_in_task = t_in_parallel_task;
     t_in_parallel_task = true;
     for (;;) {
       const int64_t chunk = next_chunk.fetch_add(1, std::memory_order_relaxed);
       if (chunk >= num_chunks) break;
-      if (!failed.load(std::memory_order_relaxed)) {
-        const int64_t begin = chunk * chunk_size;
-        try {
-          fn(ctx, begin, std::min(n, begin + chunk_size));
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (!error) error = std::current_exception();
-          failed.store(true, std::memory_order_relaxed);
-        }
-      }
-      if (finished_chunks.fetch_add(1, std::memory_order_acq_rel) + 1 == num_chunks) {
+      if (failed.load(std::memory_order_relaxed)) continue;
+      const int64_t begin = chunk * chunk_size;
+      try {
+        fn(ctx, begin, std::min(n, begin + chunk_size));
+      } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
-        done.notify_all();
+        if (!error) error = std::current_exception();
+        failed.store(true, std::memory_order_relaxed);
       }
     }
     t_in_parallel_task = was_in_task;
   }
-
-  void WaitUntilDone() {
-    std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [this] { return finished_chunks.load(std::memory_order_acquire) == num_chunks; });
-  }
 };
-
-ThreadPool::ThreadPool(int threads) {
-  const int workers = std::max(threads, 1) - 1;
-  workers_.reserve(static_cast<size_t>(workers));
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
-}
-
-ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (std::thread& worker : workers_) worker.join();
-}
 
 int ThreadPool::AvailableCores() {
 #if defined(__linux__)
@@ -97,9 +72,9 @@ int ThreadPool::AvailableCores() {
 void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
-  const int64_t max_chunks = static_cast<int64_t>(size()) * kChunksPerThread;
+  const int64_t max_chunks = static_cast<int64_t>(threads_) * kChunksPerThread;
   int64_t num_chunks = std::min((n + grain - 1) / grain, max_chunks);
-  if (num_chunks <= 1 || workers_.empty() || t_in_parallel_task) {
+  if (num_chunks <= 1 || threads_ <= 1 || t_in_parallel_task || omp_in_parallel()) {
     fn(ctx, 0, n);
     return;
   }
@@ -109,37 +84,24 @@ void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
     fn(ctx, 0, n);
     return;
   }
-  const int64_t chunk_size = std::max(grain, (n + num_chunks - 1) / num_chunks);
-  num_chunks = (n + chunk_size - 1) / chunk_size;
+  Job job;
+  job.fn = fn;
+  job.ctx = ctx;
+  job.n = n;
+  job.chunk_size = std::max(grain, (n + num_chunks - 1) / num_chunks);
+  job.num_chunks = num_chunks = (n + job.chunk_size - 1) / job.chunk_size;
+  const int team = static_cast<int>(std::min<int64_t>(threads_, num_chunks));
 
-  auto job = std::make_shared<Job>();
-  job->fn = fn;
-  job->ctx = ctx;
-  job->n = n;
-  job->chunk_size = chunk_size;
-  job->num_chunks = num_chunks;
-  job->helpers_wanted = static_cast<int>(std::min<int64_t>(static_cast<int64_t>(workers_.size()), num_chunks - 1));
-  const int helpers = job->helpers_wanted;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(job);
-  }
-  for (int i = 0; i < helpers; ++i) wake_.notify_one();
-
-  // The caller starts on its share right away instead of waiting for helpers.
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
-  job->Work();
-  const Clock::time_point worked_until = Clock::now();
+  Clock::time_point worked_until = start;
+#pragma omp parallel num_threads(team)
   {
-    // Helpers that have not picked the job up by now are not needed.
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = std::find(queue_.begin(), queue_.end(), job);
-    if (it != queue_.end()) queue_.erase(it);
+    job.Work();
+    if (omp_get_thread_num() == 0) worked_until = Clock::now();
   }
-  job->WaitUntilDone();
-  // Without stalls the caller waits at most for one chunk a helper started
-  // late; waiting longer than its own share took means a helper was
+  // Without stalls the caller waits at most for one chunk a member started
+  // late; waiting longer than its own share took means a member was
   // descheduled mid-chunk.
   if (Clock::now() - worked_until > worked_until - start) {
     const int backoff = backoff_.load(std::memory_order_relaxed);
@@ -148,21 +110,7 @@ void ThreadPool::Run(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {
   } else {
     backoff_.store(1, std::memory_order_relaxed);
   }
-  if (job->error) std::rethrow_exception(job->error);
-}
-
-void ThreadPool::WorkerLoop() {
-  for (;;) {
-    std::shared_ptr<Job> job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping
-      job = queue_.front();
-      if (--job->helpers_wanted == 0) queue_.pop_front();
-    }
-    job->Work();
-  }
+  if (job.error) std::rethrow_exception(job.error);
 }
 
 }  // namespace kiln
