@@ -91,6 +91,8 @@ class DnnlConv {
     int edge_threads = 1;
   };
 
+  // Whether a plan for `g` runs oneDNN's Winograd (marked so, and the image large enough).
+  bool UsesWinograd(const ConvGeometry& g) const;
   // Creates the primitives for a run with `session_threads` (see DnnlThreadsFor).
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias, int session_threads) const;
   DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
