@@ -15,15 +15,14 @@ constexpr double kSwitchMargin = 0.97;
 // Weight of a new run time in the smoothed estimate, and the most a single
 // run may count for against it (one stall should not decide alone).
 constexpr double kSmoothing = 0.25;
-constexpr double kMaxSampleOverEstimate = 4.0;
-// Runs between two looks at one thread triggered by a slowdown.
-constexpr int kMinRunsBetweenSlowdownLooks = 8;
+constexpr double kMaxSampleOverEstimate = 2.0;
 
 }  // namespace
 
-void ThreadCountChooser::Look(State& state, Clock::time_point now) {
+void ThreadCountChooser::StartLook(State& state, Clock::time_point now) {
   state.runs_since_look = 0;
   state.last_look = now;
+  state.warming_up = true;
 }
 
 ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignature& signature, Clock::time_point now) {
@@ -38,17 +37,19 @@ ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignatur
   const Estimate& best = state.estimates[static_cast<int>(state.best)];
   if (best.runs < 2) return state.best;  // its first run is not counted
   if (state.look_next) {
+    // The second run of a look, or a repeat of one that beat the chosen mode.
     state.look_next = false;
-    Look(state, now);
+    state.runs_since_look = 0;
+    state.last_look = now;
     return Other(state.best);
   }
   ++state.runs_since_look;
   const bool on_all_threads = state.best == Mode::kAllThreads;
   const Clock::duration max_interval = on_all_threads ? kMaxOneThreadLookInterval : kMaxAllThreadsLookInterval;
-  const bool slowed_down = on_all_threads && state.runs_since_look >= kMinRunsBetweenSlowdownLooks &&
+  const bool slowed_down = on_all_threads && state.runs_since_look >= state.slowdown_look_gap &&
                            best.micros > kSlowdown * state.fastest_all_threads;
   if (slowed_down || state.runs_since_look >= state.look_every || now - state.last_look >= max_interval) {
-    Look(state, now);
+    StartLook(state, now);
     return Other(state.best);
   }
   return state.best;
@@ -61,8 +62,12 @@ void ThreadCountChooser::Record(const planner::ShapeSignature& signature, Mode m
   State& state = it->second;
   Estimate& estimate = state.estimates[static_cast<int>(mode)];
   ++estimate.runs;
-  if (estimate.runs == 1) {
-    // It created the primitives: not representative. A look needs another run.
+  const bool warm_up = estimate.runs == 1 || (mode != state.best && state.warming_up);
+  if (mode != state.best) state.warming_up = false;
+  if (warm_up) {
+    // The first run of a mode creates its primitives, and the first of a
+    // look wakes the workers (asleep while on one thread) or refills the
+    // caches: not representative. The look takes another run.
     state.look_next = mode != state.best;
     return;
   }
@@ -80,6 +85,7 @@ void ThreadCountChooser::Record(const planner::ShapeSignature& signature, Mode m
   if (other.micros < best.micros * kSwitchMargin) {
     state.best = Other(state.best);
     state.look_every = state.best == Mode::kOneThread ? kFirstAllThreadsLookRuns : kFirstOneThreadLookRuns;
+    state.slowdown_look_gap = kFirstSlowdownLookGap;
     state.runs_since_look = 0;
     return;
   }
@@ -89,10 +95,12 @@ void ThreadCountChooser::Record(const planner::ShapeSignature& signature, Mode m
     return;
   }
   // The look lost: look less often, and take a slowed-down all-thread time
-  // as the new normal so that it does not trigger look after look.
+  // as the new normal so that it does not trigger look after look (short
+  // runs are noisy: their smoothed time often strays 25% from the fastest).
   state.look_every = std::min(state.look_every * 2, kMaxLookRuns);
   if (state.best == Mode::kAllThreads) {
     state.fastest_all_threads = std::max(state.fastest_all_threads, best.micros / kSlowdown);
+    state.slowdown_look_gap = std::min(state.slowdown_look_gap * 2, kMaxLookRuns);
   }
 }
 

@@ -15,13 +15,17 @@
 //     mode is timed on every run (smoothed), and so is the fastest
 //     all-thread run seen.
 //   - One thread is tried when all-thread runs have slowed down (smoothed
-//     time 25% over the fastest: a core got busy), else rarely: 64 runs in,
+//     time 25% over the fastest: a core got busy; at most every 8 runs,
+//     twice as many after each such look that lost), else rarely: 64 runs in,
 //     then twice as many runs later each time it loses (up to 1024), and at
-//     least every 30 s. Its first run creates its oneDNN primitives and is
-//     not counted, so a first look takes two runs.
+//     least every 30 s.
 //   - On one thread, all threads are tried 16 runs after the switch, twice
 //     as many runs later each time they lose (up to 1024), and at least
 //     every 2 s, so a core that frees up is noticed soon.
+//   - A look takes two runs and counts the second: the first creates that
+//     mode's oneDNN primitives (the first time), wakes the workers (asleep
+//     while runs were on one thread: 60-170 µs on a VM, more than a small
+//     model's whole run) or refills caches.
 //   - A look that beat the chosen mode is repeated on the next run, since
 //     the estimate it updates may be stale; the other mode takes over once
 //     its smoothed time is 3% below the chosen one's.
@@ -54,6 +58,9 @@ class ThreadCountChooser {
   static constexpr Clock::duration kMaxAllThreadsLookInterval = std::chrono::seconds(2);
   // All-thread runs this much slower than their fastest suggest a busy core.
   static constexpr double kSlowdown = 1.25;
+  // Runs between two looks triggered by a slowdown: doubles each time such a
+  // look loses (up to kMaxLookRuns), back to this after a switch.
+  static constexpr int kFirstSlowdownLookGap = 8;
   // Signatures tracked at once (a server seeing many shapes forgets some).
   static constexpr size_t kMaxSignatures = 64;
 
@@ -73,11 +80,14 @@ class ThreadCountChooser {
     Mode best = Mode::kAllThreads;
     int runs_since_look = 0;
     int look_every = kFirstOneThreadLookRuns;  // runs between looks at the other mode
+    int slowdown_look_gap = kFirstSlowdownLookGap;
     bool look_next = false;                    // look at the other mode on the next run
+    bool warming_up = false;                   // the next run of the other mode starts a look
     Clock::time_point last_look{};
   };
 
-  void Look(State& state, Clock::time_point now);
+  // Starts a look at the other mode (its first run is a warm-up).
+  void StartLook(State& state, Clock::time_point now);
 
   std::mutex mutex_;
   std::unordered_map<planner::ShapeSignature, State, planner::ShapeSignatureHash> states_;  // guarded by mutex_

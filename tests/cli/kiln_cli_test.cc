@@ -91,6 +91,18 @@ TEST_F(KilnCli, VersionAndHelp) {
   EXPECT_EQ(Kiln("inspect --help").exit_code, 0);
 }
 
+TEST_F(KilnCli, BenchRunsWithAdaptiveOrFixedThreads) {
+  const std::string model = SaveAddModel();
+  for (const std::string flags : {"", " --fixed-threads"}) {
+    // 80 runs: past the first look at one thread (after 64).
+    auto r = Kiln("bench " + model + " --threads 2 --iterations 80 --warmup 2 --json" + flags);
+    ASSERT_EQ(r.exit_code, 0) << flags << ": " << r.err;
+    EXPECT_NE(r.out.find("\"threads\": 2"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"iterations\": 80"), std::string::npos) << r.out;
+  }
+  EXPECT_NE(Kiln("bench --help").out.find("--fixed-threads"), std::string::npos);
+}
+
 TEST_F(KilnCli, BadUsageIsExitTwo) {
   auto r = Kiln("run");
   EXPECT_EQ(r.exit_code, 2);

@@ -41,14 +41,14 @@ dnnl::memory DnnlWrap(const dnnl::memory::desc& desc, const void* data) {
   return dnnl::memory(desc, DnnlEngine(), const_cast<void*>(data));
 }
 
-int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond) {
+int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond, double bytes) {
   if (session_threads <= 1) return 1;
-  // Below ~2^17 flops per thread (well under a microsecond) no machine gains.
-  constexpr double kMinFlopsPerThread = 1 << 17;
-  const double useful = std::max(1.0, flops / kMinFlopsPerThread);
+  // Below ~2^17 flops or bytes per thread (well under a microsecond) no machine gains.
+  constexpr double kMinWorkPerThread = 1 << 17;
+  const double useful = std::max(1.0, std::max(flops, bytes) / kMinWorkPerThread);
   const int threads = static_cast<int>(std::min<double>(session_threads, useful));
   constexpr double kWakeUps = 3;
-  const double micros = flops / flops_per_microsecond;
+  const double micros = std::max(flops / flops_per_microsecond, bytes / kBytesPerMicrosecond);
   return micros >= kWakeUps * kWorkerWakeMicros ? threads : 1;
 }
 

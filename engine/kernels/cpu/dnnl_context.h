@@ -64,12 +64,21 @@ inline constexpr double kInt8OpsPerMicrosecond = 6e5;
 // or a sleeping pool), the Session's ThreadCountChooser finds out by itself.
 inline constexpr double kWorkerWakeMicros = 2;
 
+// Bytes one thread is assumed to stream per microsecond from beyond its L2
+// cache, for primitives whose time is memory traffic rather than arithmetic
+// (a matrix-vector product over 1.6 MB of weights: 0.8 MFLOP, but ~30 µs).
+inline constexpr double kBytesPerMicrosecond = 5e4;
+
 // Threads a primitive with about `flops` operations, done at
-// `flops_per_microsecond` on one thread, should use in a session of
-// `session_threads` (KernelInit::threads): all of them when its estimated
-// time is at least three worker wake-ups, else one (the worker starts a
-// wake-up late and the caller then waits for its share).
-int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond = kFloatFlopsPerMicrosecond);
+// `flops_per_microsecond` on one thread, and `bytes` of operands and
+// results, should use in a session of `session_threads`: all of them when
+// its estimated time (the longer of arithmetic and memory traffic) is at
+// least three worker hand-offs, else one (the caller would wait for a
+// helper's share longer than it gains). A second thread also brings a
+// second core's cache: a memory-bound product whose weights overflow one
+// L2 fits in two.
+int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond = kFloatFlopsPerMicrosecond,
+                   double bytes = 0);
 // The session's thread count as a kernel sees it while running.
 int DnnlSessionThreads(const KernelContext& ctx);
 

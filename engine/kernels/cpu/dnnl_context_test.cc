@@ -57,6 +57,9 @@ TEST(DnnlThreadsFor, OneThreadForWorkShorterThanAFewWakeUps) {
   EXPECT_EQ(DnnlThreadsFor(2, 2 * kWorkerWakeMicros * kFloatFlopsPerMicrosecond), 1);
   const double six_wake_ups = 6 * kWorkerWakeMicros * kFloatFlopsPerMicrosecond;
   EXPECT_EQ(DnnlThreadsFor(2, six_wake_ups), 2);
+  // Few operations over many bytes (a matrix-vector product): memory-bound, two threads.
+  EXPECT_EQ(DnnlThreadsFor(2, 1e5, kFloatFlopsPerMicrosecond, 6 * kWorkerWakeMicros * kBytesPerMicrosecond), 2);
+  EXPECT_EQ(DnnlThreadsFor(2, 1e5, kFloatFlopsPerMicrosecond, 2 * kWorkerWakeMicros * kBytesPerMicrosecond), 1);
   // The same operation count is four times shorter in int8: one thread.
   EXPECT_EQ(DnnlThreadsFor(2, six_wake_ups, kInt8OpsPerMicrosecond), 1);
 }

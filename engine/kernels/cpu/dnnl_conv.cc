@@ -139,7 +139,9 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias,
                static_cast<double>(g.grid_size()) * static_cast<double>(g.in_channels / g.group) *
                static_cast<double>(g.kernel_size());
 
-  plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+  const double bytes =
+      static_cast<double>(plan.src_io.get_size() + plan.weights_plain.get_size() + plan.dst_io.get_size());
+  plan.threads = DnnlThreadsFor(session_threads, plan.flops, kFloatFlopsPerMicrosecond, bytes);
   const DnnlThreadScope thread_scope(plan.threads);
 
   dnnl::memory::dims strides(g.strides.begin(), g.strides.end());

@@ -68,7 +68,8 @@ Result<DnnlMatMul::Plan> DnnlMatMul::BuildPlan(const Shape& a_dims, const Shape&
   plan.bias = has_bias ? DnnlPlainDesc(bias_dims, kF32) : dnnl::memory::desc();
   const size_t r = out_dims.size();
   plan.flops = 2.0 * static_cast<double>(NumElements(out_dims)) * static_cast<double>(a_dims[r - 1]);
-  plan.threads = DnnlThreadsFor(session_threads, plan.flops);
+  const double bytes = static_cast<double>(plan.a.get_size() + plan.b_plain.get_size() + plan.y.get_size());
+  plan.threads = DnnlThreadsFor(session_threads, plan.flops, kFloatFlopsPerMicrosecond, bytes);
   const DnnlThreadScope thread_scope(plan.threads);
 
   dnnl::primitive_attr attr;
