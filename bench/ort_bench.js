@@ -7,7 +7,8 @@
 //        [--no-spin]
 //
 // --no-spin sets session.intra_op.allow_spinning = 0: ORT's idle pool threads
-// then sleep instead of spinning (ORT's default is to spin), as Kiln's do.
+// then sleep at once instead of spinning (ORT's default is to spin; Kiln's
+// workers spin about 0.2 ms, see docs/engine.md, Threads).
 //
 // Inputs follow `kiln bench`: the first dynamic dimension is the batch, named
 // dynamic dimensions come from --dim, other dynamic ones are 1. Floats are
