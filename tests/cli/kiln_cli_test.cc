@@ -310,10 +310,15 @@ TEST_F(KilnCli, ServeRejectsBadUsage) {
 // has started, sends SIGTERM: the server drains and exits 0.
 TEST_F(KilnCli, ServeShutsDownCleanlyOnSigterm) {
   const std::string log = (dir_ / "serve.log").string();
-  const std::string script = std::string(KILN_BINARY) + " serve --model-repository " + KILN_SOURCE_DIR +
+  const std::string environ_copy = (dir_ / "environ.txt").string();
+  // The server also re-executed itself with GOMP_SPINCOUNT set
+  // (tools/kiln/openmp_wait_policy.h): its environment shows it.
+  const std::string script = "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT " + std::string(KILN_BINARY) +
+                             " serve --model-repository " + KILN_SOURCE_DIR +
                              "/examples/model_repository --grpc-port 0 --http-port 0 --metrics-port 0 "
                              "--log-format json 2>" + log + " & p=$!; "
                              "for i in $(seq 300); do grep -q 'started' " + log + " && break; sleep 0.05; done; "
+                             "tr '\\0' '\\n' < /proc/$p/environ > " + environ_copy + "; "
                              "kill -TERM $p; wait $p";
   const std::string script_path = (dir_ / "serve.sh").string();
   std::ofstream(script_path) << script << "\n";
@@ -323,6 +328,7 @@ TEST_F(KilnCli, ServeShutsDownCleanlyOnSigterm) {
   const std::string text = Slurp(log);
   EXPECT_NE(text.find("\"message\":\"loaded model 'simple' version 1"), std::string::npos) << text;
   EXPECT_NE(text.find("shut down cleanly"), std::string::npos) << text;
+  EXPECT_NE(Slurp(environ_copy).find("GOMP_SPINCOUNT=20000\n"), std::string::npos) << Slurp(environ_copy);
 }
 
 TEST_F(KilnCli, PerfRejectsBadUsage) {
