@@ -49,7 +49,8 @@ class KernelContext {
   void SetOutput(int i, Value value);
 
   // The session's pool for intra-op parallelism (also inside subgraphs);
-  // null when the session runs single-threaded. Use with ParallelFor of
+  // null when this run is single-threaded (a 1-thread session, or a run the
+  // ThreadCountChooser put on one thread). Use with ParallelFor of
   // thread_pool.h, which accepts null.
   ThreadPool* thread_pool() const;
 

@@ -52,7 +52,9 @@ struct KernelInit {
   // Threads a Run of the session uses inside kernels (its ThreadPool's
   // size; 1 when single-threaded). oneDNN fixes a primitive's thread count
   // when the primitive is created, so kernels that create them at session
-  // creation need it then.
+  // creation need it then. A run may still use one thread only
+  // (ThreadCountChooser): at run time, read the count from the
+  // KernelContext (DnnlSessionThreads).
   int threads = 1;
 
   // Declared or inferred element type of input i, or kUndefined.

@@ -79,7 +79,8 @@ inline constexpr double kBytesPerMicrosecond = 5e4;
 // L2 fits in two.
 int DnnlThreadsFor(int session_threads, double flops, double flops_per_microsecond = kFloatFlopsPerMicrosecond,
                    double bytes = 0);
-// The session's thread count as a kernel sees it while running.
+// The thread count of the current run as a kernel sees it (all of the
+// session's threads, or 1 on a run the ThreadCountChooser put on one thread).
 int DnnlSessionThreads(const KernelContext& ctx);
 
 // Sets the calling thread's OpenMP thread count for its lifetime (RAII) and
