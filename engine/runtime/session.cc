@@ -122,6 +122,7 @@ Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feed
   const planner::ShapeSignature signature = planner::ShapeSignature::Of(inputs);
   const auto start = ThreadCountChooser::Clock::now();
   const Mode mode = thread_count_chooser_->Choose(signature, start);
+  if (mode == Mode::kOneThread) one_thread_runs_.fetch_add(1, std::memory_order_relaxed);
   auto outputs = Execute(std::move(inputs), mode == Mode::kAllThreads ? thread_pool_.get() : nullptr);
   if (outputs.ok()) {
     const std::chrono::duration<double, std::micro> took = ThreadCountChooser::Clock::now() - start;

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -64,6 +66,9 @@ class Session {
   const std::vector<ir::ValueInfo>& outputs() const { return model_->graph.outputs; }
   // Threads a Run uses (1 when it runs single-threaded).
   int threads() const { return thread_pool_ ? thread_pool_->size() : 1; }
+  // Runs so far that the ThreadCountChooser put on the calling thread alone
+  // (SessionOptions::adapt_threads), for reports such as kiln bench's.
+  uint64_t one_thread_runs() const { return one_thread_runs_.load(std::memory_order_relaxed); }
 
   // Runs the model. `feeds` maps input names to values; inputs with an
   // initializer default may be left out. Returns the graph outputs in the
@@ -100,6 +105,7 @@ class Session {
   std::shared_ptr<const GraphPlan> plan_;
   std::unique_ptr<ThreadPool> thread_pool_;  // null when single-threaded; shared by concurrent runs
   std::unique_ptr<ThreadCountChooser> thread_count_chooser_;  // null unless threads > 1 and adapt_threads
+  mutable std::atomic<uint64_t> one_thread_runs_{0};
   std::unique_ptr<planner::MemoryPlanner> memory_planner_;  // null when plan_memory is off; thread-safe
 };
 

@@ -148,7 +148,14 @@ TEST(Session, AdaptiveThreadsGiveTheSameResultsEitherWay) {
         ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-4f) << "run " << run << " adapt " << adapt;
       }
     }
+    // Adaptive: one thread was looked at by run 66 at the latest. Fixed: never.
+    if (adapt) {
+      EXPECT_GE((*session)->one_thread_runs(), 1u);
+    } else {
+      EXPECT_EQ((*session)->one_thread_runs(), 0u);
+    }
   }
+  EXPECT_EQ((*single)->one_thread_runs(), 0u);
 }
 
 }  // namespace

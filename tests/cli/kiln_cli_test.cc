@@ -99,6 +99,8 @@ TEST_F(KilnCli, BenchRunsWithAdaptiveOrFixedThreads) {
     ASSERT_EQ(r.exit_code, 0) << flags << ": " << r.err;
     EXPECT_NE(r.out.find("\"threads\": 2"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"iterations\": 80"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"one_thread_runs\": "), std::string::npos) << r.out;
+    if (!flags.empty()) EXPECT_NE(r.out.find("\"one_thread_runs\": 0,"), std::string::npos) << r.out;
   }
   EXPECT_NE(Kiln("bench --help").out.find("--fixed-threads"), std::string::npos);
 }

@@ -143,8 +143,12 @@ int Bench(const BenchArgs& args) {
   latencies.reserve(static_cast<size_t>(args.iterations));
   const int total = args.warmup + args.iterations;
   auto bench_start = Clock::now();
+  uint64_t one_thread_runs_before = 0;
   for (int i = 0; i < total; ++i) {
-    if (i == args.warmup) bench_start = Clock::now();
+    if (i == args.warmup) {
+      bench_start = Clock::now();
+      one_thread_runs_before = (*session)->one_thread_runs();
+    }
     auto start = Clock::now();
     auto out = (*session)->Run(feeds);
     double ms = Millis(Clock::now() - start);
@@ -160,6 +164,7 @@ int Bench(const BenchArgs& args) {
   const double throughput = static_cast<double>(args.batch) * static_cast<double>(args.iterations) / (wall_ms / 1000.0);
   const double rss = PeakRssMb();
   const int threads = (*session)->threads();
+  const uint64_t one_thread_runs = (*session)->one_thread_runs() - one_thread_runs_before;
 
   std::cout << std::fixed << std::setprecision(3);
   if (args.json) {
@@ -167,12 +172,19 @@ int Bench(const BenchArgs& args) {
               << latencies.front() << ", \"p50\": " << Percentile(latencies, 50) << ", \"p90\": "
               << Percentile(latencies, 90) << ", \"p99\": " << Percentile(latencies, 99) << ", \"max\": "
               << latencies.back() << "}, \"throughput\": " << throughput << ", \"peak_rss_mb\": " << rss
-              << ", \"batch\": " << args.batch << ", \"threads\": " << threads << ", \"precision\": \""
+              << ", \"batch\": " << args.batch << ", \"threads\": " << threads
+              << ", \"one_thread_runs\": " << one_thread_runs << ", \"precision\": \""
               << args.precision << "\""
               << ", \"iterations\": " << args.iterations << "}\n";
   } else {
-    std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nthreads:     " << threads
-              << "\nload:        " << load_ms
+    std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nthreads:     " << threads;
+    if (one_thread_runs > 0) {
+      std::cout << " (" << one_thread_runs << " of " << args.iterations
+                << " measured runs on one thread, which measured faster: a busy core, or work too small to "
+                   "share; --fixed-threads keeps every run on "
+                << threads << ")";
+    }
+    std::cout << "\nload:        " << load_ms
               << " ms\nlatency ms:  min " << latencies.front() << "  p50 " << Percentile(latencies, 50) << "  p90 "
               << Percentile(latencies, 90) << "  p99 " << Percentile(latencies, 99) << "  max " << latencies.back()
               << "\nthroughput:  " << std::setprecision(1) << throughput << " inferences/s\npeak RSS:    " << rss
