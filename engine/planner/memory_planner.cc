@@ -26,8 +26,9 @@ Result<std::vector<Value>> MemoryPlanner::RecordRun(const ShapeSignature& sig, s
   return outputs;
 }
 
-Result<std::vector<Value>> MemoryPlanner::Run(std::vector<Value> inputs, ThreadPool* thread_pool) {
-  const ShapeSignature sig = ShapeSignature::Of(inputs);
+Result<std::vector<Value>> MemoryPlanner::Run(std::vector<Value> inputs, ThreadPool* thread_pool,
+                                              const ShapeSignature* signature) {
+  const ShapeSignature sig = signature != nullptr ? *signature : ShapeSignature::Of(inputs);
   std::shared_ptr<const MemoryPlan> plan = cache_.Find(sig);
   if (plan == nullptr) return RecordRun(sig, std::move(inputs), thread_pool, &plan);
 

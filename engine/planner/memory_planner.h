@@ -27,8 +27,10 @@ class MemoryPlanner {
   // `graph_plan` must outlive the planner. `max_plans` >= 1 bounds the cache.
   MemoryPlanner(const GraphPlan& graph_plan, size_t max_plans) : graph_plan_(graph_plan), cache_(max_plans) {}
 
-  // Like ExecutePlan(graph_plan, inputs, nullptr, thread_pool).
-  Result<std::vector<Value>> Run(std::vector<Value> inputs, ThreadPool* thread_pool);
+  // Like ExecutePlan(graph_plan, inputs, nullptr, thread_pool). `signature`:
+  // ShapeSignature::Of(inputs) when the caller has it already, else null.
+  Result<std::vector<Value>> Run(std::vector<Value> inputs, ThreadPool* thread_pool,
+                                 const ShapeSignature* signature = nullptr);
   // The plan for the signature of `inputs`, running once to record it when
   // it is not cached yet.
   Result<std::shared_ptr<const MemoryPlan>> PlanFor(std::vector<Value> inputs, ThreadPool* thread_pool);

@@ -123,7 +123,7 @@ Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feed
   const auto start = ThreadCountChooser::Clock::now();
   const Mode mode = thread_count_chooser_->Choose(signature, start);
   if (mode == Mode::kOneThread) one_thread_runs_.fetch_add(1, std::memory_order_relaxed);
-  auto outputs = Execute(std::move(inputs), mode == Mode::kAllThreads ? thread_pool_.get() : nullptr);
+  auto outputs = Execute(std::move(inputs), mode == Mode::kAllThreads ? thread_pool_.get() : nullptr, &signature);
   if (outputs.ok()) {
     const std::chrono::duration<double, std::micro> took = ThreadCountChooser::Clock::now() - start;
     thread_count_chooser_->Record(signature, mode, took.count());
@@ -131,8 +131,9 @@ Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feed
   return outputs;
 }
 
-Result<std::vector<Value>> Session::Execute(std::vector<Value> inputs, ThreadPool* thread_pool) const {
-  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool);
+Result<std::vector<Value>> Session::Execute(std::vector<Value> inputs, ThreadPool* thread_pool,
+                                            const planner::ShapeSignature* signature) const {
+  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool, signature);
   return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool);
 }
 

@@ -95,8 +95,10 @@ class Session {
                                                   *plan_, static_cast<size_t>(std::max(options.max_memory_plans, 1)))
                                             : nullptr) {}
 
-  // Runs the graph on checked inputs with `thread_pool` (null: this thread only).
-  Result<std::vector<Value>> Execute(std::vector<Value> inputs, ThreadPool* thread_pool) const;
+  // Runs the graph on checked inputs with `thread_pool` (null: this thread
+  // only); `signature`: the inputs' ShapeSignature when known, else null.
+  Result<std::vector<Value>> Execute(std::vector<Value> inputs, ThreadPool* thread_pool,
+                                     const planner::ShapeSignature* signature = nullptr) const;
   Status CheckFeed(const ir::ValueInfo& input, const Value& value) const;
   // The graph inputs in order, from `feeds` (checked) and defaults.
   Result<std::vector<Value>> GatherInputs(const std::map<std::string, Value>& feeds) const;

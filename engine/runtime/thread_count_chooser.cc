@@ -19,10 +19,10 @@ constexpr double kMaxSampleOverEstimate = 2.0;
 
 }  // namespace
 
-void ThreadCountChooser::StartLook(State& state, Clock::time_point now) {
+void ThreadCountChooser::Look(State& state, Clock::time_point now, bool warm_up) {
   state.runs_since_look = 0;
   state.last_look = now;
-  state.warming_up = true;
+  state.warming_up = warm_up;
 }
 
 ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignature& signature, Clock::time_point now) {
@@ -39,8 +39,7 @@ ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignatur
   if (state.look_next) {
     // The second run of a look, or a repeat of one that beat the chosen mode.
     state.look_next = false;
-    state.runs_since_look = 0;
-    state.last_look = now;
+    Look(state, now, /*warm_up=*/false);
     return Other(state.best);
   }
   ++state.runs_since_look;
@@ -49,7 +48,7 @@ ThreadCountChooser::Mode ThreadCountChooser::Choose(const planner::ShapeSignatur
   const bool slowed_down = on_all_threads && state.runs_since_look >= state.slowdown_look_gap &&
                            best.micros > kSlowdown * state.fastest_all_threads;
   if (slowed_down || state.runs_since_look >= state.look_every || now - state.last_look >= max_interval) {
-    StartLook(state, now);
+    Look(state, now, /*warm_up=*/true);
     return Other(state.best);
   }
   return state.best;

@@ -86,8 +86,9 @@ class ThreadCountChooser {
     Clock::time_point last_look{};
   };
 
-  // Starts a look at the other mode (its first run is a warm-up).
-  void StartLook(State& state, Clock::time_point now);
+  // Marks a run of the other mode at `now`: a new look (warm_up: its first,
+  // uncounted run) or the counted run that follows.
+  void Look(State& state, Clock::time_point now, bool warm_up);
 
   std::mutex mutex_;
   std::unordered_map<planner::ShapeSignature, State, planner::ShapeSignatureHash> states_;  // guarded by mutex_

@@ -100,7 +100,9 @@ TEST_F(KilnCli, BenchRunsWithAdaptiveOrFixedThreads) {
     EXPECT_NE(r.out.find("\"threads\": 2"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"iterations\": 80"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"one_thread_runs\": "), std::string::npos) << r.out;
-    if (!flags.empty()) EXPECT_NE(r.out.find("\"one_thread_runs\": 0,"), std::string::npos) << r.out;
+    if (!flags.empty()) {
+      EXPECT_NE(r.out.find("\"one_thread_runs\": 0,"), std::string::npos) << r.out;
+    }
   }
   EXPECT_NE(Kiln("bench --help").out.find("--fixed-threads"), std::string::npos);
 }

@@ -91,8 +91,10 @@ void DnnlConv::Prepare(const KernelInit& init, const ConvAttributes& attrs) {
   const ir::TypeInfo* type = init.graph.FindType(init.node.inputs[0]);
   if (type == nullptr || type->elem_type != DataType::kFloat || !type->shape) return;
   Shape x;
+  bool dynamic = false;
   for (const ir::Dim& d : *type->shape) {
     x.push_back(d.is_fixed() ? d.value : 1);
+    dynamic = dynamic || !d.is_fixed();
   }
   auto g = ConvGeometryFor(attrs, x, constant_weights_->shape());
   if (!g.ok() || NumElements(x) == 0) return;
@@ -101,8 +103,6 @@ void DnnlConv::Prepare(const KernelInit& init, const ConvAttributes& attrs) {
   // a guessed batch would keep a copy that other sizes never use. A layer
   // that runs direct at batch 1 packs its direct weights, from which a
   // larger batch's Winograd weights can still be derived.
-  const bool dynamic =
-      std::any_of(type->shape->begin(), type->shape->end(), [](const ir::Dim& d) { return !d.is_fixed(); });
   if (dynamic && UsesWinograd(*g)) return;
   for (size_t d = 0; d < g->kernel.size(); ++d) {
     if (g->pads_begin[d] < 0 || g->pads_end[d] < 0) return;

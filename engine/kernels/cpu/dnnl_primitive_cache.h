@@ -68,7 +68,7 @@ class DnnlPrimitiveCache {
   const size_t capacity_;
   mutable std::mutex mutex_;
   std::map<Key, std::shared_ptr<const V>> entries_;  // guarded by mutex_
-  std::deque<Key> order_;                                 // insertion order, guarded by mutex_
+  std::deque<Key> order_;                            // insertion order, guarded by mutex_
 };
 
 }  // namespace kiln::cpu
