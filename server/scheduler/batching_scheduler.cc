@@ -128,8 +128,12 @@ void BatchingScheduler::Enqueue(std::unique_ptr<ScheduledRequest> request) {
   }
   queue_.Push(level, std::move(entry));
   PublishDepthLocked();
+  // Busy instances pick the request up when they finish; only an idle one's
+  // worker needs waking.
+  const bool wake_worker =
+      std::find(instance_state_.begin(), instance_state_.end(), InstanceState::kIdle) != instance_state_.end();
   lock.unlock();
-  NotifyWorkers();
+  if (wake_worker) NotifyWorkers();
   if (earliest_deadline) timer_cv_.notify_one();
 }
 
@@ -156,20 +160,39 @@ bool BatchingScheduler::CanRunOnCallerLocked(size_t* instance) const {
 }
 
 void BatchingScheduler::RunOnCaller(size_t instance, QueuedRequest entry) {
+  const Clock::time_point began = Clock::now();
   std::vector<QueuedRequest> batch;
   batch.push_back(std::move(entry));
-  RunBatch(instance, std::move(batch));
   bool wake_workers = false;
-  {
+  for (;;) {
+    RunBatch(instance, std::move(batch));
     std::lock_guard<std::mutex> lock(mutex_);
+    batch = TakeCallerBatchLocked(began);
+    if (!batch.empty()) continue;
     instance_state_[instance] = InstanceState::kIdle;
     --running_on_callers_;
     // The instance's worker may take requests that arrived meanwhile, or
     // must see that Drain started; otherwise it sleeps on (no wake-up).
     wake_workers = !queue_.empty() || stopping_;
     if (running_on_callers_ == 0) callers_done_cv_.notify_all();
+    break;
   }
   if (wake_workers) NotifyWorkers();
+}
+
+std::vector<QueuedRequest> BatchingScheduler::TakeCallerBatchLocked(Clock::time_point began) {
+  if (stopping_ || queue_.empty()) return {};
+  const Clock::time_point now = Clock::now();
+  const uint64_t average = average_execution_ns_.load(std::memory_order_relaxed);
+  if (NsSince(began, now) + average >= options_.execute_on_caller_below_us * 1000) return {};
+  const BatchDecision decision = batcher_.Decide(queue_, now, false);
+  if (decision.requests == 0) return {};
+  std::vector<QueuedRequest> batch = queue_.TakeFront(decision.requests);
+  if (preserve_ordering_) {
+    for (QueuedRequest& queued : batch) queued.sequence = next_sequence_++;
+  }
+  PublishDepthLocked();
+  return batch;
 }
 
 void BatchingScheduler::PublishDepthLocked() { stats_->SetQueueDepth(queue_.size()); }

@@ -9,10 +9,16 @@
 // queue empty and an instance idle, and that the batcher would run at once
 // and alone, runs on the thread that called Enqueue. Its instance is marked
 // busy meanwhile (its worker waits), so at most one execution per instance
-// runs at any time; requests arriving meanwhile queue and are picked up by
-// the workers as before. Statistics, ordering numbers and Drain treat it as
-// any other execution (queue time ~0). Models whose executions take longer
-// than execute_on_caller_below_us on average keep the handoff.
+// runs at any time; requests arriving meanwhile queue. When its own
+// execution is done (and answered), the caller keeps the instance and runs
+// the batches that queued meanwhile too, as long as the batcher would run
+// them now and its time on the instance stays under
+// execute_on_caller_below_us; then the worker takes over. Under load this
+// saves the worker's wake-up per batch, and the wake-ups of protocol threads
+// that answers sent from a worker cause (MLP at concurrency 16 over gRPC:
+// 0.95 -> 0.59 context switches per request). Statistics, ordering numbers
+// and Drain treat it as any other execution. Models whose executions take
+// longer than execute_on_caller_below_us on average keep the handoff.
 //
 // Queue timeouts are enforced by a timer thread (started with the first
 // request that has a timeout), so a request that times out is answered at
@@ -75,6 +81,11 @@ class BatchingScheduler final : public Scheduler {
   // The fast path: runs `entry` on the calling thread on `instance` (already
   // marked kCaller), then frees the instance.
   void RunOnCaller(size_t instance, QueuedRequest entry);
+  // The next batch a caller that began running at `began` may run too:
+  // requests wait that the batcher would run now, and the caller's time
+  // budget (execute_on_caller_below_us) leaves room for one more execution.
+  // Empty otherwise.
+  std::vector<QueuedRequest> TakeCallerBatchLocked(std::chrono::steady_clock::time_point began);
   void NotifyWorkers();
   void TimerLoop();
   void PublishDepthLocked();

@@ -63,7 +63,9 @@ struct SchedulerOptions {
   // without a max_queue_delay), Enqueue runs it on the calling thread
   // instead of waking the instance's worker and waiting for it: no thread
   // handoff on the way in or out. The instance counts as busy meanwhile, so
-  // instances still bound how many executions run at once. False: every
+  // instances still bound how many executions run at once; the caller then
+  // also runs what queued behind it, within execute_on_caller_below_us of
+  // its own start. False: every
   // request goes through the queue and a worker (tests that hold executions
   // at on_execution_start while they enqueue more from the same thread).
   bool execute_on_caller = true;

@@ -581,6 +581,90 @@ TEST(SchedulerFastPath, RunsOnTheCallerWithTheSameAnswersAndStatistics) {
   }
 }
 
+// Records on which thread each execution ran, then waits at the gate.
+struct ThreadLog {
+  std::mutex mutex;
+  std::vector<std::thread::id> threads;
+  std::vector<size_t> batch_requests;
+  std::vector<std::thread::id> Threads() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return threads;
+  }
+};
+
+TEST(SchedulerFastPath, TheCallerAlsoRunsTheBatchesThatQueuedMeanwhile) {
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 8;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.execute_on_caller_below_us = 60'000'000;  // however long the gate holds it
+  ThreadLog log;
+  options.on_execution_start = [&](size_t, size_t requests) {
+    {
+      std::lock_guard<std::mutex> lock(log.mutex);
+      log.threads.push_back(std::this_thread::get_id());
+      log.batch_requests.push_back(requests);
+    }
+    f.gate.Enter();
+  };
+  f.Start(options, {MatMulAddSession()}, /*gated=*/false, /*execute_on_caller=*/true);
+  std::thread::id sender;
+  f.senders.emplace_back([&] {
+    sender = std::this_thread::get_id();
+    f.EnqueueRow(0);  // runs here, held at the gate
+  });
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  for (int id = 1; id <= 3; ++id) f.EnqueueRow(id);  // the instance is busy: they queue
+  EXPECT_EQ(f.scheduler->QueueDepth(), 3u);
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(4));
+  for (int id = 0; id <= 3; ++id) EXPECT_TRUE(f.answers.result(id).ok()) << id;
+  f.senders.back().join();
+  f.senders.pop_back();
+  // Both executions ran on the sender's thread: request 0 alone, then the
+  // three that queued behind it as one batch, with no handoff to the worker.
+  EXPECT_EQ(log.Threads(), (std::vector<std::thread::id>{sender, sender}));
+  EXPECT_EQ(log.batch_requests, (std::vector<size_t>{1, 3}));
+  EXPECT_EQ(f.stats->Snapshot().execution_count, 2u);
+}
+
+TEST(SchedulerFastPath, TheCallerHandsQueuedBatchesToTheWorkerPastItsTimeBudget) {
+  Fixture f;
+  SchedulerOptions options;
+  options.max_batch_size = 8;
+  options.dynamic_batching = DynamicBatchingOptions{};
+  options.execute_on_caller_below_us = 2000;
+  ThreadLog log;
+  options.on_execution_start = [&](size_t, size_t) {
+    {
+      std::lock_guard<std::mutex> lock(log.mutex);
+      log.threads.push_back(std::this_thread::get_id());
+    }
+    f.gate.Enter();
+  };
+  f.Start(options, {MatMulAddSession()}, /*gated=*/false, /*execute_on_caller=*/true);
+  std::thread::id sender;
+  f.senders.emplace_back([&] {
+    sender = std::this_thread::get_id();
+    f.EnqueueRow(0);
+  });
+  ASSERT_TRUE(f.gate.WaitEntered(1));
+  f.EnqueueRow(1);
+  // The caller has held the instance for longer than its budget when it
+  // finishes request 0, so request 1 goes to the worker.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  f.gate.Open();
+  ASSERT_TRUE(f.answers.WaitFor(2));
+  f.senders.back().join();
+  f.senders.pop_back();
+  const std::vector<std::thread::id> threads = log.Threads();
+  ASSERT_EQ(threads.size(), 2u);
+  EXPECT_EQ(threads[0], sender);
+  EXPECT_NE(threads[1], sender);
+  EXPECT_NE(threads[1], std::this_thread::get_id());
+  EXPECT_TRUE(f.answers.result(1).ok());
+}
+
 TEST(SchedulerFastPath, NotTakenOnceExecutionsTakeLong) {
   Fixture f;
   SchedulerOptions options;
