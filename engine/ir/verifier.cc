@@ -1,5 +1,6 @@
 #include "engine/ir/verifier.h"
 
+#include <functional>
 #include <queue>
 #include <unordered_map>
 
@@ -89,13 +90,20 @@ Result<std::vector<size_t>> TopologicalOrder(const Graph& graph,
       consumers[name].push_back(i);
     }
   }
-  std::queue<size_t> ready;
+  // Among the nodes whose inputs are ready, the earliest in the graph's own
+  // order runs first: a valid order stays as it is. That is the order the
+  // exporter wrote (PyTorch: the forward pass's), which keeps a value's
+  // producer close to its consumers; a breadth-first order would run every
+  // consumer of a value before any of theirs (a ResNet block's shortcut
+  // convolution right after the block's first one, its output then waiting
+  // in memory while the main branch runs).
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
   for (size_t i = 0; i < graph.nodes.size(); ++i)
     if (pending[i] == 0) ready.push(i);
   std::vector<size_t> order;
   order.reserve(graph.nodes.size());
   while (!ready.empty()) {
-    size_t i = ready.front();
+    size_t i = ready.top();
     ready.pop();
     order.push_back(i);
     for (const auto& o : graph.nodes[i].outputs) {

@@ -26,6 +26,24 @@ TEST(Verifier, SortsNodesThatAreOutOfOrder) {
   EXPECT_TRUE(VerifyGraph(g).ok());
 }
 
+TEST(Verifier, KeepsTheGraphsOrderWhereItIsValid) {
+  // A ResNet-like block: the shortcut (node 2) is listed after the sum that
+  // needs it (node 1); the main branch goes on in node 3.
+  Graph g;
+  g.inputs.push_back({"x", TypeInfo::Tensor(DataType::kFloat)});
+  g.nodes.push_back(MakeNode("Relu", {"x"}, {"a"}));
+  g.nodes.push_back(MakeNode("Add", {"a", "b"}, {"c"}));
+  g.nodes.push_back(MakeNode("Neg", {"x"}, {"b"}));
+  g.nodes.push_back(MakeNode("Sigmoid", {"a"}, {"d"}));
+  g.outputs.push_back({"c", {}});
+  g.outputs.push_back({"d", {}});
+  auto order = TopologicalOrder(g, {});
+  ASSERT_TRUE(order.ok());
+  // The shortcut moves to just before the sum; the rest keeps its place
+  // (breadth first would run node 3 before node 1).
+  EXPECT_EQ(*order, (std::vector<size_t>{0, 2, 1, 3}));
+}
+
 TEST(Verifier, RejectsCyclesDanglingValuesAndDoubleDefinitions) {
   Graph cycle;
   cycle.nodes.push_back(MakeNode("Relu", {"b"}, {"a"}));
