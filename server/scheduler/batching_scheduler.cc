@@ -166,7 +166,11 @@ void BatchingScheduler::RunOnCaller(size_t instance, QueuedRequest entry) {
   bool wake_workers = false;
   for (;;) {
     RunBatch(instance, std::move(batch));
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    // Requests whose queue timeout passed are answered, never run (the
+    // timer thread may not have got to them yet).
+    while (RejectExpiredLocked(lock, Clock::now())) {
+    }
     batch = TakeCallerBatchLocked(began);
     if (!batch.empty()) continue;
     instance_state_[instance] = InstanceState::kIdle;
