@@ -4,7 +4,14 @@
 //
 //   node bench/ort_bench.js MODEL.onnx --ort DIR/node_modules/onnxruntime-node
 //        [--batch B] [--threads T] [--iterations K] [--warmup W] [--dim NAME=VALUE ...]
-//        [--no-spin]
+//        [--no-spin] [--profile]
+//
+// --profile turns on ORT's own profiler (enableProfiling) and adds the
+// object `profile` that `kiln bench --profile --json` prints: each node's
+// median time over the measured runs (ORT's node names and its fused
+// operators), and the totals per operator type — to compare the two engines
+// layer by layer (docs/performance.md, section 1). Profiling costs ORT about
+// 1% of its run time.
 //
 // --no-spin sets session.intra_op.allow_spinning = 0: ORT's idle pool threads
 // then sleep at once instead of spinning (ORT's default is to spin; Kiln's
@@ -17,7 +24,7 @@
 'use strict';
 
 function parseArgs(argv) {
-  const args = { batch: 1, threads: 1, iterations: 100, warmup: 10, dims: {}, model: null, ort: 'onnxruntime-node', spin: true };
+  const args = { batch: 1, threads: 1, iterations: 100, warmup: 10, dims: {}, model: null, ort: 'onnxruntime-node', spin: true, profile: false };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const next = () => {
@@ -30,6 +37,7 @@ function parseArgs(argv) {
     else if (a === '--warmup') args.warmup = parseInt(next(), 10);
     else if (a === '--ort') args.ort = next();
     else if (a === '--no-spin') args.spin = false;
+    else if (a === '--profile') args.profile = true;
     else if (a === '--dim') {
       const [name, value] = next().split('=');
       if (!name || value === undefined || !/^\d+$/.test(value)) throw new Error(`--dim expects NAME=VALUE`);
@@ -94,9 +102,44 @@ function percentile(sorted, p) {
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+// Per-node medians (ms) of the last `runs` runs in ORT's profile file, in
+// the shape of `kiln bench --profile --json`.
+function summarizeProfile(file, runs) {
+  const events = JSON.parse(require('fs').readFileSync(file, 'utf8'));
+  const byNode = new Map();  // name -> {op, durations}, in first-seen (execution) order
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    if (!byNode.has(name)) byNode.set(name, { op: (e.args && e.args.op_name) || '?', durations: [] });
+    byNode.get(name).durations.push(e.dur / 1000);  // µs -> ms
+  }
+  const median = (xs) => {
+    const s = [...xs].sort((x, y) => x - y);
+    return s.length ? s[Math.floor(s.length / 2)] : 0;
+  };
+  const nodes = [...byNode].map(([name, n]) => ({ name, op: n.op, median_ms: median(n.durations.slice(-runs)) }));
+  const total = nodes.reduce((t, n) => t + n.median_ms, 0);
+  const ops = new Map();
+  for (const n of nodes) {
+    const o = ops.get(n.op) || { op: n.op, nodes: 0, median_ms: 0 };
+    o.nodes += 1;
+    o.median_ms += n.median_ms;
+    ops.set(n.op, o);
+  }
+  const operators = [...ops.values()]
+    .map((o) => ({ ...o, share: total > 0 ? o.median_ms / total : 0 }))
+    .sort((x, y) => y.median_ms - x.median_ms);
+  return { runs, nodes, operators };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const ort = require(args.ort);
+  const os = require('os');
+  const path = require('path');
+  const fs = require('fs');
+  const profileDir = args.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'ort_profile_')) : null;
+  const profilePrefix = profileDir ? path.join(profileDir, 'ort') : undefined;
   const loadStart = nowMs();
   const session = await ort.InferenceSession.create(args.model, {
     intraOpNumThreads: args.threads,
@@ -105,6 +148,7 @@ async function main() {
     executionMode: 'sequential',
     executionProviders: ['cpu'],
     ...(args.spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+    ...(args.profile ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
   });
   const loadMs = nowMs() - loadStart;
 
@@ -126,6 +170,14 @@ async function main() {
   }
   const wallMs = nowMs() - benchStart;
   latencies.sort((x, y) => x - y);
+  let profile;
+  if (profileDir) {
+    session.endProfiling();
+    const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.json'));
+    if (!file) throw new Error('ORT wrote no profile file');
+    profile = summarizeProfile(path.join(profileDir, file), args.iterations);
+    fs.rmSync(profileDir, { recursive: true, force: true });
+  }
   const round3 = (x) => Math.round(x * 1000) / 1000;
   console.log(
     JSON.stringify({
@@ -145,6 +197,7 @@ async function main() {
       threads: args.threads,
       spinning: args.spin,
       iterations: args.iterations,
+      ...(profile ? { profile } : {}),
     }),
   );
   await session.release();

@@ -11,10 +11,10 @@
 namespace kiln::planner {
 
 Result<std::vector<Value>> MemoryPlanner::RecordRun(const ShapeSignature& sig, std::vector<Value> inputs,
-                                                    ThreadPool* thread_pool,
-                                                    std::shared_ptr<const MemoryPlan>* plan) {
+                                                    ThreadPool* thread_pool, std::shared_ptr<const MemoryPlan>* plan,
+                                                    std::vector<double>* step_micros) {
   AllocationRecorder recorder(graph_plan_);
-  auto outputs = ExecutePlan(graph_plan_, std::move(inputs), nullptr, thread_pool, &recorder);
+  auto outputs = ExecutePlan(graph_plan_, std::move(inputs), nullptr, thread_pool, &recorder, step_micros);
   if (!outputs.ok()) return outputs;
   *plan = cache_.Insert(sig, std::make_shared<const MemoryPlan>(MemoryPlan::Build(graph_plan_, recorder.recording())));
 #if defined(__GLIBC__)
@@ -27,10 +27,10 @@ Result<std::vector<Value>> MemoryPlanner::RecordRun(const ShapeSignature& sig, s
 }
 
 Result<std::vector<Value>> MemoryPlanner::Run(std::vector<Value> inputs, ThreadPool* thread_pool,
-                                              const ShapeSignature* signature) {
+                                              const ShapeSignature* signature, std::vector<double>* step_micros) {
   const ShapeSignature sig = signature != nullptr ? *signature : ShapeSignature::Of(inputs);
   std::shared_ptr<const MemoryPlan> plan = cache_.Find(sig);
-  if (plan == nullptr) return RecordRun(sig, std::move(inputs), thread_pool, &plan);
+  if (plan == nullptr) return RecordRun(sig, std::move(inputs), thread_pool, &plan, step_micros);
 
   std::unique_ptr<Arena> arena;
   try {
@@ -40,7 +40,7 @@ Result<std::vector<Value>> MemoryPlanner::Run(std::vector<Value> inputs, ThreadP
                                      std::to_string(plan->arena_bytes()) + " bytes");
   }
   PlannedAllocator allocator(graph_plan_, *plan, *arena);
-  auto outputs = ExecutePlan(graph_plan_, std::move(inputs), nullptr, thread_pool, &allocator);
+  auto outputs = ExecutePlan(graph_plan_, std::move(inputs), nullptr, thread_pool, &allocator, step_micros);
   arenas_.Release(std::move(arena));
   return outputs;
 }

@@ -27,10 +27,11 @@ class MemoryPlanner {
   // `graph_plan` must outlive the planner. `max_plans` >= 1 bounds the cache.
   MemoryPlanner(const GraphPlan& graph_plan, size_t max_plans) : graph_plan_(graph_plan), cache_(max_plans) {}
 
-  // Like ExecutePlan(graph_plan, inputs, nullptr, thread_pool). `signature`:
-  // ShapeSignature::Of(inputs) when the caller has it already, else null.
+  // Like ExecutePlan(graph_plan, inputs, nullptr, thread_pool, ..., step_micros).
+  // `signature`: ShapeSignature::Of(inputs) when the caller has it already,
+  // else null.
   Result<std::vector<Value>> Run(std::vector<Value> inputs, ThreadPool* thread_pool,
-                                 const ShapeSignature* signature = nullptr);
+                                 const ShapeSignature* signature = nullptr, std::vector<double>* step_micros = nullptr);
   // The plan for the signature of `inputs`, running once to record it when
   // it is not cached yet.
   Result<std::shared_ptr<const MemoryPlan>> PlanFor(std::vector<Value> inputs, ThreadPool* thread_pool);
@@ -40,7 +41,7 @@ class MemoryPlanner {
  private:
   // Runs with a recorder and caches the resulting plan (when the run succeeds).
   Result<std::vector<Value>> RecordRun(const ShapeSignature& sig, std::vector<Value> inputs, ThreadPool* thread_pool,
-                                       std::shared_ptr<const MemoryPlan>* plan);
+                                       std::shared_ptr<const MemoryPlan>* plan, std::vector<double>* step_micros = nullptr);
 
   const GraphPlan& graph_plan_;
   PlanCache cache_;

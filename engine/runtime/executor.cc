@@ -1,5 +1,6 @@
 #include "engine/runtime/executor.h"
 
+#include <chrono>
 #include <new>
 
 #include "engine/runtime/kernel_context.h"
@@ -14,7 +15,8 @@ const Value* Frame::Lookup(const std::string& name) const {
 }
 
 Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent,
-                                       ThreadPool* thread_pool, OutputAllocator* allocator) {
+                                       ThreadPool* thread_pool, OutputAllocator* allocator,
+                                       std::vector<double>* step_micros) {
   Frame frame(plan, parent, thread_pool, allocator);
   for (const auto& [s, tensor] : plan.constants()) frame.slot(s) = Value(tensor);
   for (const auto& [s, name] : plan.outer_reads()) {
@@ -28,16 +30,21 @@ Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value>
     if (!keeps_default) frame.slot(input_slots[i]) = std::move(inputs[i]);
   }
   const auto& steps = plan.steps();
+  if (step_micros != nullptr) step_micros->assign(steps.size(), 0.0);
   for (size_t k = 0; k < steps.size(); ++k) {
     const GraphPlan::Step& step = steps[k];
     KernelContext ctx(frame, step, k);
     Status status;
+    const auto started = step_micros != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
       status = step.kernel->Compute(ctx);
     } catch (const std::bad_alloc&) {
       status = Status::ResourceExhausted("out of memory");
     } catch (const std::exception& e) {
       status = Status::Internal(std::string("unexpected error: ") + e.what());
+    }
+    if (step_micros != nullptr) {
+      (*step_micros)[k] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
     }
     if (!status.ok()) return status.WithContext("node " + step.node->Describe());
     if (frame.allocator() != nullptr) frame.allocator()->AfterStep(k, frame);

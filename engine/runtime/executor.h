@@ -48,7 +48,11 @@ class Frame {
 // Kernels get `thread_pool` (may be null) unless `parent` is given, whose
 // pool a subgraph uses. `allocator` (may be null) places the outputs of a
 // top-level run (see output_allocator.h); it is ignored when `parent` is given.
+// `step_micros` (may be null) receives how long each step of plan.steps()
+// took, in microseconds (a profile, e.g. kiln bench --profile; a subgraph's
+// steps count in the step of the node that ran it).
 Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value> inputs, const Frame* parent,
-                                       ThreadPool* thread_pool = nullptr, OutputAllocator* allocator = nullptr);
+                                       ThreadPool* thread_pool = nullptr, OutputAllocator* allocator = nullptr,
+                                       std::vector<double>* step_micros = nullptr);
 
 }  // namespace kiln

@@ -115,15 +115,17 @@ Result<std::vector<Value>> Session::GatherInputs(const std::map<std::string, Val
   return inputs;
 }
 
-Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feeds) const {
+Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feeds,
+                                        std::vector<double>* step_micros) const {
   KILN_ASSIGN_OR_RETURN(std::vector<Value> inputs, GatherInputs(feeds));
-  if (thread_count_chooser_ == nullptr) return Execute(std::move(inputs), thread_pool_.get());
+  if (thread_count_chooser_ == nullptr) return Execute(std::move(inputs), thread_pool_.get(), nullptr, step_micros);
   using Mode = ThreadCountChooser::Mode;
   const planner::ShapeSignature signature = planner::ShapeSignature::Of(inputs);
   const auto start = ThreadCountChooser::Clock::now();
   const Mode mode = thread_count_chooser_->Choose(signature, start);
   if (mode == Mode::kOneThread) one_thread_runs_.fetch_add(1, std::memory_order_relaxed);
-  auto outputs = Execute(std::move(inputs), mode == Mode::kAllThreads ? thread_pool_.get() : nullptr, &signature);
+  auto outputs =
+      Execute(std::move(inputs), mode == Mode::kAllThreads ? thread_pool_.get() : nullptr, &signature, step_micros);
   if (outputs.ok()) {
     const std::chrono::duration<double, std::micro> took = ThreadCountChooser::Clock::now() - start;
     thread_count_chooser_->Record(signature, mode, took.count());
@@ -132,9 +134,17 @@ Result<std::vector<Value>> Session::Run(const std::map<std::string, Value>& feed
 }
 
 Result<std::vector<Value>> Session::Execute(std::vector<Value> inputs, ThreadPool* thread_pool,
-                                            const planner::ShapeSignature* signature) const {
-  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool, signature);
-  return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool);
+                                            const planner::ShapeSignature* signature,
+                                            std::vector<double>* step_micros) const {
+  if (memory_planner_ != nullptr) return memory_planner_->Run(std::move(inputs), thread_pool, signature, step_micros);
+  return ExecutePlan(*plan_, std::move(inputs), nullptr, thread_pool, nullptr, step_micros);
+}
+
+std::vector<const ir::Node*> Session::ExecutionOrder() const {
+  std::vector<const ir::Node*> nodes;
+  nodes.reserve(plan_->steps().size());
+  for (const GraphPlan::Step& step : plan_->steps()) nodes.push_back(step.node);
+  return nodes;
 }
 
 Result<planner::MemoryPlan::Stats> Session::PlanMemory(const std::map<std::string, Value>& feeds) const {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "engine/onnx/model_loader.h"
@@ -32,6 +33,44 @@ TEST(Session, RunsWithDynamicBatchAndBroadcast) {
     const Tensor& z = (*out)[0].tensor();
     ASSERT_EQ(z.shape(), (Shape{batch, 3}));
     for (int64_t i = 0; i < z.num_elements(); ++i) EXPECT_EQ(z.data<float>()[i], static_cast<float>(i) + 10.0f * (1 + i % 3));
+  }
+}
+
+TEST(Session, ReportsHowLongEachNodeTook) {
+  testing::ModelBuilder b;
+  b.Input("X", DataType::kFloat, {-1, 3});
+  b.Node("Relu", {"X"}, {"R"}).Node("Neg", {"R"}, {"N"}).Node("Abs", {"N"}, {"Z"});
+  b.Output("Z", DataType::kFloat, {-1, 3});
+  auto model = onnx_import::LoadModelBytes(b.Serialize(), "");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  for (const bool plan_memory : {true, false}) {
+    SessionOptions options;
+    options.optimize.enabled = false;
+    options.plan_memory = plan_memory;
+    options.threads = 2;
+    auto session = Session::Create(*model, options);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    const std::vector<const ir::Node*> order = (*session)->ExecutionOrder();
+    ASSERT_EQ(order.size(), 3u);
+    EXPECT_EQ(order[0]->op_type, "Relu");
+    EXPECT_EQ(order[2]->op_type, "Abs");
+    const Tensor x = Tensor::FromVector<float>({2, 3}, {1, -2, 3, -4, 5, -6});
+    for (int run = 0; run < 3; ++run) {  // the first run records the memory plan
+      std::vector<double> step_micros = {-1.0};
+      const auto started = std::chrono::steady_clock::now();
+      auto out = (*session)->Run({{"X", x}}, &step_micros);
+      const double run_micros =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      ASSERT_EQ(step_micros.size(), 3u);
+      double sum = 0;
+      for (double t : step_micros) {
+        EXPECT_GE(t, 0.0);
+        sum += t;
+      }
+      EXPECT_LE(sum, run_micros);
+      EXPECT_EQ((*out)[0].tensor().ToVector<float>(), (std::vector<float>{1, 0, 3, 0, 5, 0}));
+    }
   }
 }
 

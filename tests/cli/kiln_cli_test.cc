@@ -2,6 +2,7 @@
 // precise first line on stderr for every kind of bad input, and correct
 // outputs for good input.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -105,6 +106,41 @@ TEST_F(KilnCli, BenchRunsWithAdaptiveOrFixedThreads) {
     }
   }
   EXPECT_NE(Kiln("bench --help").out.find("--fixed-threads"), std::string::npos);
+}
+
+TEST_F(KilnCli, BenchProfileListsEveryNodeAndOperator) {
+  ModelBuilder b;
+  b.Input("X", DataType::kFloat, {2, 3}).Input("Y", DataType::kFloat, {2, 3});
+  b.Node("Add", {"X", "Y"}, {"S"}).Node("Relu", {"S"}, {"R"}).Node("Mul", {"R", "Y"}, {"Z"});
+  b.Output("Z", DataType::kFloat, {2, 3});
+  const std::string model = Save(b, "three.onnx");
+  auto r = Kiln("bench " + model + " --iterations 7 --warmup 1 --no-opt --profile 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("median per node over 7 measured runs; 3 nodes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(1 more nodes; --json lists them all)"), std::string::npos) << r.out;
+  for (const char* op : {"Add ", "Relu ", "Mul "}) EXPECT_NE(r.out.find(op), std::string::npos) << op << r.out;
+
+  r = Kiln("bench " + model + " --iterations 5 --warmup 0 --no-opt --profile --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  rapidjson::Document json;
+  ASSERT_FALSE(json.Parse(r.out.c_str()).HasParseError()) << r.out;
+  ASSERT_TRUE(json.HasMember("profile")) << r.out;
+  const auto& profile = json["profile"];
+  EXPECT_EQ(profile["runs"].GetUint64(), 5u);
+  ASSERT_EQ(profile["nodes"].Size(), 3u);
+  EXPECT_STREQ(profile["nodes"][0]["op"].GetString(), "Add");  // execution order
+  EXPECT_STREQ(profile["nodes"][2]["op"].GetString(), "Mul");
+  double shares = 0;
+  for (const auto& op : profile["operators"].GetArray()) {
+    EXPECT_GE(op["median_ms"].GetDouble(), 0.0);
+    shares += op["share"].GetDouble();
+  }
+  EXPECT_EQ(profile["operators"].Size(), 3u);
+  EXPECT_NEAR(shares, 1.0, 1e-9);
+  // Without --profile there is none.
+  r = Kiln("bench " + model + " --iterations 2 --json");
+  EXPECT_EQ(r.out.find("profile"), std::string::npos) << r.out;
+  EXPECT_NE(Kiln("bench " + model + " --profile 0").exit_code, 0);
 }
 
 TEST_F(KilnCli, BadUsageIsExitTwo) {

@@ -13,10 +13,12 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "engine/io/value_files.h"
 #include "engine/runtime/session.h"
+#include "tools/kiln/bench_profile.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln::tools {
@@ -37,6 +39,7 @@ struct BenchArgs {
   std::string precision = "fp32";
   bool no_memory_plan = false;  // allocate every tensor freshly (for comparisons)
   bool fixed_threads = false;   // never fall back to one thread
+  int profile = 0;              // > 0: time every node, print the longest this many
 };
 
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -139,6 +142,9 @@ int Bench(const BenchArgs& args) {
     if (!report.ok()) return ReportError(report);
   }
 
+  std::optional<BenchProfile> profile;
+  if (args.profile > 0) profile.emplace((*session)->ExecutionOrder());
+  std::vector<double> step_micros;
   std::vector<double> latencies;
   latencies.reserve(static_cast<size_t>(args.iterations));
   const int total = args.warmup + args.iterations;
@@ -150,10 +156,13 @@ int Bench(const BenchArgs& args) {
       one_thread_runs_before = (*session)->one_thread_runs();
     }
     auto start = Clock::now();
-    auto out = (*session)->Run(feeds);
+    auto out = (*session)->Run(feeds, profile ? &step_micros : nullptr);
     double ms = Millis(Clock::now() - start);
     if (!out.ok()) return ReportError(out.status());
-    if (i >= args.warmup) latencies.push_back(ms);
+    if (i >= args.warmup) {
+      latencies.push_back(ms);
+      if (profile) profile->Add(step_micros);
+    }
     if (progress && (i % 5 == 0 || i + 1 == total)) {
       std::cerr << "\r" << (i < args.warmup ? "warming up " : "measuring ") << (i + 1) << "/" << total << std::flush;
     }
@@ -175,7 +184,9 @@ int Bench(const BenchArgs& args) {
               << ", \"batch\": " << args.batch << ", \"threads\": " << threads
               << ", \"one_thread_runs\": " << one_thread_runs << ", \"precision\": \""
               << args.precision << "\""
-              << ", \"iterations\": " << args.iterations << "}\n";
+              << ", \"iterations\": " << args.iterations;
+    if (profile) std::cout << ", \"profile\": " << profile->Json();
+    std::cout << "}\n";
   } else {
     std::cout << "model:       " << args.model << "\nbatch:       " << args.batch << "\nthreads:     " << threads;
     if (one_thread_runs > 0) {
@@ -189,6 +200,7 @@ int Bench(const BenchArgs& args) {
               << Percentile(latencies, 90) << "  p99 " << Percentile(latencies, 99) << "  max " << latencies.back()
               << "\nthroughput:  " << std::setprecision(1) << throughput << " inferences/s\npeak RSS:    " << rss
               << " MiB\n";
+    if (profile) profile->PrintTable(std::cout, static_cast<size_t>(args.profile));
   }
   return kExitOk;
 }
@@ -215,6 +227,13 @@ CommandRunner RegisterBenchCommand(CLI::App& app) {
                 "measured faster (e.g. while another process keeps a core busy)");
   AddPrecisionFlag(*cmd, args->precision);
   cmd->add_flag("--json", args->json, "Print one JSON object instead of a table");
+  cmd->add_option("--profile", args->profile,
+                  "Time every node of the optimized graph and list the N that take longest (median per measured "
+                  "run) and the total per operator; with --json, every node. Add --fixed-threads for a steady "
+                  "thread count")
+      ->expected(0, 1)
+      ->default_str("20")
+      ->check(CLI::PositiveNumber);
   return [args] { return Bench(*args); };
 }
 
