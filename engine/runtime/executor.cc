@@ -35,7 +35,8 @@ Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value>
     const GraphPlan::Step& step = steps[k];
     KernelContext ctx(frame, step, k);
     Status status;
-    const auto started = step_micros != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point started = step_micros != nullptr ? Clock::now() : Clock::time_point();
     try {
       status = step.kernel->Compute(ctx);
     } catch (const std::bad_alloc&) {
@@ -44,7 +45,7 @@ Result<std::vector<Value>> ExecutePlan(const GraphPlan& plan, std::vector<Value>
       status = Status::Internal(std::string("unexpected error: ") + e.what());
     }
     if (step_micros != nullptr) {
-      (*step_micros)[k] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      (*step_micros)[k] = std::chrono::duration<double, std::micro>(Clock::now() - started).count();
     }
     if (!status.ok()) return status.WithContext("node " + step.node->Describe());
     if (frame.allocator() != nullptr) frame.allocator()->AfterStep(k, frame);

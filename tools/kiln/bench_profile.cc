@@ -23,8 +23,7 @@ std::string OperatorName(const ir::Node& node) {
 
 }  // namespace
 
-BenchProfile::BenchProfile(std::vector<const ir::Node*> order)
-    : order_(std::move(order)), samples_(order_.size()) {}
+BenchProfile::BenchProfile(std::vector<const ir::Node*> order) : order_(std::move(order)), samples_(order_.size()) {}
 
 void BenchProfile::Add(const std::vector<double>& step_micros) {
   for (size_t i = 0; i < samples_.size() && i < step_micros.size(); ++i) samples_[i].push_back(step_micros[i]);
@@ -56,7 +55,8 @@ std::vector<BenchProfile::OperatorTime> BenchProfile::Operators() const {
     op.share = total > 0 ? op.median_ms / total : 0;
     ops.push_back(op);
   }
-  std::sort(ops.begin(), ops.end(), [](const OperatorTime& a, const OperatorTime& b) { return a.median_ms > b.median_ms; });
+  std::sort(ops.begin(), ops.end(),
+            [](const OperatorTime& a, const OperatorTime& b) { return a.median_ms > b.median_ms; });
   return ops;
 }
 
@@ -65,11 +65,13 @@ void BenchProfile::PrintTable(std::ostream& out, size_t top) const {
   double total = 0;
   for (const NodeTime& node : nodes) total += node.median_ms;
   const size_t runs = samples_.empty() ? 0 : samples_.front().size();
-  std::stable_sort(nodes.begin(), nodes.end(), [](const NodeTime& a, const NodeTime& b) { return a.median_ms > b.median_ms; });
+  std::stable_sort(nodes.begin(), nodes.end(),
+                   [](const NodeTime& a, const NodeTime& b) { return a.median_ms > b.median_ms; });
   out << std::fixed << "\nprofile:     median per node over " << runs << " measured runs; " << order_.size()
       << " nodes, " << std::setprecision(3) << total << " ms in all\n";
   out << "  " << std::left << std::setw(44) << "node" << std::setw(28) << "operator" << std::right << std::setw(10)
-      << "ms" << std::setw(8) << "share" << "\n";
+      << "ms" << std::setw(8) << "share"
+      << "\n";
   for (size_t i = 0; i < nodes.size() && i < top; ++i) {
     std::string name = nodes[i].name;
     if (name.size() > 42) name = "..." + name.substr(name.size() - 39);
@@ -80,9 +82,9 @@ void BenchProfile::PrintTable(std::ostream& out, size_t top) const {
   if (nodes.size() > top) out << "  (" << nodes.size() - top << " more nodes; --json lists them all)\n";
   out << "  by operator:\n";
   for (const OperatorTime& op : Operators()) {
-    out << "  " << std::left << std::setw(44) << op.op << std::setw(28) << (std::to_string(op.nodes) + (op.nodes == 1 ? " node" : " nodes"))
-        << std::right << std::setw(10) << std::setprecision(3) << op.median_ms << std::setw(7) << std::setprecision(1)
-        << 100.0 * op.share << "%\n";
+    out << "  " << std::left << std::setw(44) << op.op << std::setw(28)
+        << (std::to_string(op.nodes) + (op.nodes == 1 ? " node" : " nodes")) << std::right << std::setw(10)
+        << std::setprecision(3) << op.median_ms << std::setw(7) << std::setprecision(1) << 100.0 * op.share << "%\n";
   }
   out << std::left;
 }
