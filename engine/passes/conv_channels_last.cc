@@ -54,6 +54,15 @@ bool PoolChainable(const ir::Graph& graph, const ValueUses& uses, const ValueRea
   return true;
 }
 
+// A GlobalAveragePool / GlobalMaxPool reading `input` 0: it can read
+// channels-last and write its usual output, whose spatial dimensions are
+// all 1, so both layouts are the same bytes (a CNN's head after its last
+// convolution then needs no layout change).
+bool GlobalPoolReader(const ir::Node& node, size_t input) {
+  return node.domain.empty() && (node.op_type == "GlobalAveragePool" || node.op_type == "GlobalMaxPool") &&
+         input == 0 && node.inputs.size() == 1 && node.outputs.size() == 1;
+}
+
 void SetFlag(ir::Node& node, const std::string& key) {
   node.domain = "kiln";
   node.op_type = "FusedConv";
@@ -87,7 +96,8 @@ Result<bool> ConvChannelsLastPass::Run(ir::Model& model) {
     bool all_chainable = true;
     for (const auto& [reader, input] : it->second) {
       const ir::Node& r = graph.nodes[reader];
-      if (!ReadsAsConvInput(graph, r, input) && !(input == 0 && PoolChainable(graph, uses, reads, r))) {
+      if (!ReadsAsConvInput(graph, r, input) && !(input == 0 && PoolChainable(graph, uses, reads, r)) &&
+          !GlobalPoolReader(r, input)) {
         all_chainable = false;
       }
     }
@@ -97,6 +107,11 @@ Result<bool> ConvChannelsLastPass::Run(ir::Model& model) {
       ir::Node& r = graph.nodes[reader];
       if (Chainable(graph, r)) {
         SetFlag(r, input == 0 ? "x_channels_last" : "z_channels_last");
+        continue;
+      }
+      if (GlobalPoolReader(r, input)) {  // the chain ends here
+        r.domain = "kiln";
+        r.op_type += "ChannelsLast";
         continue;
       }
       // A pool between convolutions: it reads and writes channels-last, and

@@ -13,8 +13,12 @@
 // such convolutions (its input from one, its result read only by them) joins
 // the chain as kiln::MaxPoolChannelsLast / kiln::AveragePoolChannelsLast,
 // which read and write channels-last (a CNN stem's pool then needs no
-// reorders around it). Values that are graph outputs or read by subgraphs
-// are never changed. Runs after conv_fusion.
+// reorders around it). A GlobalAveragePool / GlobalMaxPool reading a
+// convolution's output ends the chain as kiln::GlobalAveragePoolChannelsLast
+// / kiln::GlobalMaxPoolChannelsLast: they read channels-last, and their
+// output (all spatial dimensions 1) is the same in either layout. Values
+// that are graph outputs or read by subgraphs are never changed. Runs after
+// conv_fusion.
 #pragma once
 
 #include "engine/passes/pass.h"

@@ -113,5 +113,45 @@ TEST(ConvChannelsLast, PoolWithOtherReadersOrIndicesStaysPlain) {
   EXPECT_EQ(read_by_relu.graph.nodes[1].op_type, "MaxPool");
 }
 
+// x -> conv a -> conv b -> global pool -> y
+ir::Model Head(const std::string& global_pool) {
+  ir::Model m = NewModel();
+  AddInput(m, "x", {2, 3, 7, 5});
+  AddConstant(m, "Wa", Ramp({6, 3, 3, 3}));
+  AddConstant(m, "Wb", Ramp({19, 6, 1, 1}));
+  AddConv(m, "x", "Wa", "a", 1);
+  AddConv(m, "a", "Wb", "b", 0);
+  AddNode(m, global_pool, {"b"}, {"y"});
+  AddOutput(m, "y");
+  return m;
+}
+
+TEST(ConvChannelsLast, GlobalPoolEndsTheChain) {
+  for (const std::string op : {"GlobalAveragePool", "GlobalMaxPool"}) {
+    ir::Model m = Head(op);
+    const ir::Model original = m;
+    ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
+    const ir::Node& b = m.graph.nodes[1];
+    const ir::Node& pool = m.graph.nodes[2];
+    EXPECT_EQ(b.GetInt("x_channels_last", 0), 1) << op;
+    EXPECT_EQ(b.GetInt("y_channels_last", 0), 1) << op;  // read only by the global pool
+    EXPECT_EQ(pool.domain, "kiln");
+    EXPECT_EQ(pool.op_type, op + "ChannelsLast");
+    EXPECT_EQ(pool.outputs[0], "y");  // the graph output: the same bytes in either layout
+    EXPECT_FALSE(*ConvChannelsLastPass().Run(m));  // idempotent
+    ExpectSameResults(original, m, {{"x", Value(Ramp({2, 3, 7, 5}))}});
+  }
+}
+
+TEST(ConvChannelsLast, GlobalPoolOfAValueOthersReadStaysPlain) {
+  ir::Model m = Head("GlobalAveragePool");
+  AddNode(m, "Relu", {"b"}, {"r"});
+  AddOutput(m, "r");
+  ASSERT_TRUE(*ConvChannelsLastPass().Run(m));  // a -> b still chains
+  EXPECT_EQ(m.graph.nodes[1].GetInt("y_channels_last", 0), 0);
+  EXPECT_EQ(m.graph.nodes[2].op_type, "GlobalAveragePool");
+  EXPECT_TRUE(m.graph.nodes[2].domain.empty());
+}
+
 }  // namespace
 }  // namespace kiln::passes

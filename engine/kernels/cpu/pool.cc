@@ -3,7 +3,9 @@
 // explicit or automatic padding, strides, dilations and ceil mode. Also the
 // internal kiln::MaxPoolChannelsLast / kiln::AveragePoolChannelsLast
 // (conv_channels_last.h, int8_channels_last.h): 2-D pools whose input and
-// output are channels-last in memory (NHWC; the shapes stay NCHW).
+// output are channels-last in memory (NHWC; the shapes stay NCHW); and
+// kiln::GlobalAveragePoolChannelsLast / GlobalMaxPoolChannelsLast, global
+// pools of channels-last input.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -458,6 +460,59 @@ class GlobalPoolKernel final : public OpKernel {
   double p_;
 };
 
+// kiln::GlobalAveragePoolChannelsLast / GlobalMaxPoolChannelsLast
+// (conv_channels_last.h): the global pool over channels-last input (N,
+// positions, C in memory; the shape stays NC...). Each image's positions are
+// reduced into one row of C channels (contiguous, so the inner loop
+// vectorises); the output, all spatial dimensions 1, is the same bytes as
+// the planar operator's.
+class ChannelsLastGlobalPoolKernel final : public OpKernel {
+ public:
+  explicit ChannelsLastGlobalPoolKernel(PoolKind kind) : kind_(kind) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
+    const Tensor& x = ctx.input(0);
+    if (x.rank() < 3) return ShapeError("channels-last input must have rank >= 3, got " + ShapeToString(x.shape()));
+    Shape out_shape(x.shape().size(), 1);
+    out_shape[0] = x.dim(0);
+    out_shape[1] = x.dim(1);
+    const int64_t channels = x.dim(1);
+    const int64_t positions = SizeFromDim(x.shape(), 2, x.shape().size());
+    auto run = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using C = ComputeType<T>;
+      Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
+      std::vector<C> acc(static_cast<size_t>(channels));
+      for (int64_t n = 0; n < x.dim(0); ++n) {
+        const T* in = x.data<T>() + n * positions * channels;
+        if (kind_ == PoolKind::kMax) {
+          for (int64_t c = 0; c < channels; ++c) acc[c] = positions > 0 ? static_cast<C>(in[c]) : C(0);
+          for (int64_t p = 1; p < positions; ++p) {
+            const T* row = in + p * channels;
+            for (int64_t c = 0; c < channels; ++c) acc[c] = std::max(acc[c], static_cast<C>(row[c]));
+          }
+        } else {
+          std::fill(acc.begin(), acc.end(), C(0));
+          for (int64_t p = 0; p < positions; ++p) {
+            const T* row = in + p * channels;
+            for (int64_t c = 0; c < channels; ++c) acc[c] += static_cast<C>(row[c]);
+          }
+          if (positions > 0) {
+            for (C& a : acc) a /= static_cast<C>(positions);
+          }
+        }
+        T* out = y.data<T>() + n * channels;
+        for (int64_t c = 0; c < channels; ++c) out[c] = static_cast<T>(acc[c]);
+      }
+    };
+    return DispatchType<FloatTypes>(x.dtype(), run);
+  }
+
+ private:
+  PoolKind kind_;
+};
+
 Result<std::unique_ptr<OpKernel>> MakeGlobalPool(const KernelInit& init, PoolKind kind) {
   const double p = kind == PoolKind::kLp ? ReadLpExponent(init) : 0.0;
   if (kind == PoolKind::kLp && !(p > 0)) return Status::InvalidArgument("p must be positive");
@@ -485,6 +540,12 @@ Result<std::unique_ptr<OpKernel>> MakeGlobalAveragePool(const KernelInit& init) 
 }
 Result<std::unique_ptr<OpKernel>> MakeGlobalLpPool(const KernelInit& init) {
   return MakeGlobalPool(init, PoolKind::kLp);
+}
+Result<std::unique_ptr<OpKernel>> MakeGlobalAveragePoolChannelsLast(const KernelInit&) {
+  return std::unique_ptr<OpKernel>(new ChannelsLastGlobalPoolKernel(PoolKind::kAverage));
+}
+Result<std::unique_ptr<OpKernel>> MakeGlobalMaxPoolChannelsLast(const KernelInit&) {
+  return std::unique_ptr<OpKernel>(new ChannelsLastGlobalPoolKernel(PoolKind::kMax));
 }
 
 }  // namespace kiln::cpu
