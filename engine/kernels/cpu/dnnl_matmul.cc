@@ -4,6 +4,7 @@
 #include <array>
 
 #include "engine/kernels/cpu/broadcast.h"
+#include "engine/kernels/cpu/packed_gemv.h"
 #include "engine/runtime/op_kernel.h"
 
 namespace kiln::cpu {
@@ -92,6 +93,15 @@ Result<DnnlMatMul::Plan> DnnlMatMul::BuildPlan(const Shape& a_dims, const Shape&
   if (constant_b_) {
     KILN_ASSIGN_OR_RETURN(plan.packed_b, packed_b_.Get(plan.b_plain, constant_b_->raw_data(), plan.b));
   }
+  // One row (a batch-1 classifier head) times a constant B that oneDNN
+  // packed in 64-column blocks: a plain matrix-vector loop streams B better.
+  const int64_t rows_of_a = NumElements(out_dims) / std::max<int64_t>(out_dims[r - 1], 1);
+  plan.k = a_dims[r - 1];
+  plan.n = out_dims[r - 1];
+  plan.packed_gemv = plan.packed_b != nullptr && rows_of_a == 1 && b_dims.size() == 2 && !accumulate &&
+                     options_.alpha == 1.0f && (!has_bias || NumElements(bias_dims) == plan.n) &&
+                     plan.b == dnnl::memory::desc(DnnlDims(b_dims), kF32, dnnl::memory::format_tag::BA16a64b) &&
+                     PackedGemvAvailable();
   return plan;
 }
 
@@ -106,6 +116,13 @@ Status DnnlMatMul::Run(const KernelContext& ctx, const Shape& a_dims, const Shap
         return BuildPlan(a_dims, b_dims, out_dims, has_bias, bias_dims, accumulate, beta, session_threads);
       }));
   const int threads = plan->threads;
+  if (plan->packed_gemv) {
+    PackedGemv(static_cast<const float*>(a.raw_data()), static_cast<const float*>(plan->packed_b->get_data_handle()),
+               bias != nullptr ? static_cast<const float*>(bias->raw_data()) : nullptr, static_cast<float*>(y.raw_data()),
+               plan->k, plan->n, threads > 1 ? ctx.thread_pool() : nullptr);
+    options_.activation.Apply(static_cast<float*>(y.raw_data()), plan->n);
+    return Status::Ok();
+  }
   dnnl::memory b_memory;
   if (plan->packed_b) {
     b_memory = *plan->packed_b;

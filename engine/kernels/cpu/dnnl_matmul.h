@@ -73,6 +73,10 @@ class DnnlMatMul {
     dnnl::matmul primitive;
     dnnl::memory::desc a, b_plain, b, bias, y;
     std::shared_ptr<const dnnl::memory> packed_b;  // constant B in `b` layout
+    // A single row times the packed constant B, no sum or scale: Run uses
+    // PackedGemv (packed_gemv.h) instead of the primitive.
+    bool packed_gemv = false;
+    int64_t k = 0, n = 0;
     double flops = 0;
     int threads = 1;  // the primitive was created for, and runs with, this many
   };

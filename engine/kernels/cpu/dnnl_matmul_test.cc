@@ -4,6 +4,7 @@
 // activation (Gelu included), one and two threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -189,6 +190,50 @@ TEST(DnnlMatMulTest, FusedMatMulAndGemmApplyBiasAndActivation) {
         fused->Apply(expected.data<float>(), expected.num_elements());
         EXPECT_EQ(kiln::testing::CompareTensors(RunOnce(m, {{"a", Value(a)}}, 1), expected, {1e-4, 1e-5}), "")
             << op << " " << activation << " " << approximate;
+      }
+    }
+  }
+}
+
+// One row times a constant B takes the packed matrix-vector path
+// (packed_gemv.h) where oneDNN packs B in 64-column blocks: odd sizes (rows
+// not a multiple of 16, columns not of 64), bias and activation, 1 and 2
+// threads, Gemm with transB as PyTorch's Linear exports it, FusedGemm and
+// FusedMatMul.
+TEST(DnnlMatMulTest, SingleRowTimesPackedWeightsMatchesDefinition) {
+  struct Size {
+    int64_t k, n;
+  };
+  for (const Size size : {Size{37, 130}, Size{2048, 1000}, Size{784, 10}}) {
+    for (const std::string op : {"Gemm", "FusedGemm", "FusedMatMul"}) {
+      for (int threads : {1, 2}) {
+        ir::Model m = NewModel();
+        m.opset_imports["kiln"] = 1;
+        AddInput(m, "a", {1, size.k});
+        const bool trans_b = op == "Gemm";
+        const Tensor b = Pseudo(trans_b ? Shape{size.n, size.k} : Shape{size.k, size.n}, 1);
+        const Tensor bias = Pseudo({size.n}, 2);
+        AddConstant(m, "b", b);
+        AddConstant(m, "bias", bias);
+        ir::Node& node = AddNode(m, op, {"a", "b", "bias"}, {"y"});
+        if (trans_b) SetInt(node, "transB", 1);
+        if (op != "Gemm") {
+          node.domain = "kiln";
+          SetString(node, "activation", "Relu");
+        }
+        AddOutput(m, "y");
+        const Tensor a = Pseudo({1, size.k}, 3);
+        Tensor expected = Tensor::Allocate(DataType::kFloat, {1, size.n});
+        for (int64_t j = 0; j < size.n; ++j) {
+          double acc = bias.data<float>()[j];
+          for (int64_t p = 0; p < size.k; ++p) {
+            acc += static_cast<double>(a.data<float>()[p]) *
+                   (trans_b ? b.data<float>()[j * size.k + p] : b.data<float>()[p * size.n + j]);
+          }
+          expected.data<float>()[j] = op == "Gemm" ? static_cast<float>(acc) : std::max(0.0f, static_cast<float>(acc));
+        }
+        EXPECT_EQ(kiln::testing::CompareTensors(RunOnce(m, {{"a", Value(a)}}, threads), expected, {1e-4, 1e-4}), "")
+            << op << " " << size.k << "x" << size.n << " threads " << threads;
       }
     }
   }
