@@ -191,7 +191,11 @@ std::vector<QueuedRequest> BatchingScheduler::TakeCallerBatchLocked(Clock::time_
   if (NsSince(began, now) + average >= options_.execute_on_caller_below_us * 1000) return {};
   const BatchDecision decision = batcher_.Decide(queue_, now, false);
   if (decision.requests == 0) return {};
-  std::vector<QueuedRequest> batch = queue_.TakeFront(decision.requests);
+  return TakeBatchLocked(decision.requests);
+}
+
+std::vector<QueuedRequest> BatchingScheduler::TakeBatchLocked(size_t requests) {
+  std::vector<QueuedRequest> batch = queue_.TakeFront(requests);
   if (preserve_ordering_) {
     for (QueuedRequest& queued : batch) queued.sequence = next_sequence_++;
   }
@@ -229,12 +233,8 @@ std::vector<QueuedRequest> BatchingScheduler::NextBatch(size_t instance) {
     }
     const BatchDecision decision = batcher_.Decide(queue_, now, stopping_);
     if (decision.requests > 0) {
-      std::vector<QueuedRequest> batch = queue_.TakeFront(decision.requests);
+      std::vector<QueuedRequest> batch = TakeBatchLocked(decision.requests);
       instance_state_[instance] = InstanceState::kWorker;
-      if (preserve_ordering_) {
-        for (QueuedRequest& queued : batch) queued.sequence = next_sequence_++;
-      }
-      PublishDepthLocked();
       const bool more = !queue_.empty();
       lock.unlock();
       if (more) NotifyWorkers();  // another idle instance may take the rest

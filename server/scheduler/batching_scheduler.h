@@ -86,6 +86,9 @@ class BatchingScheduler final : public Scheduler {
   // budget (execute_on_caller_below_us) leaves room for one more execution.
   // Empty otherwise.
   std::vector<QueuedRequest> TakeCallerBatchLocked(std::chrono::steady_clock::time_point began);
+  // Takes the first `requests` queued requests as the next batch to run:
+  // numbers them for preserve_ordering and publishes the new queue depth.
+  std::vector<QueuedRequest> TakeBatchLocked(size_t requests);
   void NotifyWorkers();
   void TimerLoop();
   void PublishDepthLocked();
