@@ -197,14 +197,15 @@ TEST(DnnlMatMulTest, FusedMatMulAndGemmApplyBiasAndActivation) {
 
 // One row times a constant B takes the packed matrix-vector path
 // (packed_gemv.h) where oneDNN packs B in 64-column blocks: odd sizes (rows
-// not a multiple of 16, columns not of 64), bias and activation, 1 and 2
+// not a multiple of 16, columns not of 64; one to four blocks read side by
+// side, a partial block last in its group), bias and activation, 1 and 2
 // threads, Gemm with transB as PyTorch's Linear exports it, FusedGemm and
 // FusedMatMul.
 TEST(DnnlMatMulTest, SingleRowTimesPackedWeightsMatchesDefinition) {
   struct Size {
     int64_t k, n;
   };
-  for (const Size size : {Size{37, 130}, Size{2048, 1000}, Size{784, 10}}) {
+  for (const Size size : {Size{37, 130}, Size{2048, 1000}, Size{784, 10}, Size{100, 200}, Size{64, 300}}) {
     for (const std::string op : {"Gemm", "FusedGemm", "FusedMatMul"}) {
       for (int threads : {1, 2}) {
         ir::Model m = NewModel();

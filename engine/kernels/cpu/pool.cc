@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/kernels/cpu/kernel_util.h"
+#include "engine/kernels/cpu/vector_math.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace kiln::cpu {
@@ -345,35 +346,28 @@ class ChannelsLastPoolKernel final : public OpKernel {
     T* dst = y.data<T>();
     const bool max = kind_ == PoolKind::kMax;
     auto run = [&](int64_t first, int64_t last) {
+      std::vector<const T*> taps;
       for (int64_t job = first; job < last; ++job) {  // job = n * positions + p
         const int64_t n = job / positions;
         const int64_t p = job % positions;
         const T* in = src + n * in_positions * channels;
         T* out = dst + job * channels;
-        int64_t taps = 0;
-        ForEachTap(plan, p, [&](int64_t row, int64_t) {
-          const T* tap = in + row * channels;
-          if (taps == 0) {
-            std::copy(tap, tap + channels, out);
-          } else if (max) {
-            MaxRow(out, tap, channels);
-          } else {
-            for (int64_t c = 0; c < channels; ++c) out[c] += tap[c];
-          }
-          ++taps;
-        });
-        if (max) {
-          if (taps == 0) std::fill(out, out + channels, std::numeric_limits<T>::lowest());
+        taps.clear();
+        ForEachTap(plan, p, [&](int64_t row, int64_t) { taps.push_back(in + row * channels); });
+        const auto count = static_cast<int64_t>(taps.size());
+        if (count == 0) {  // a window entirely in the padding
+          std::fill(out, out + channels, max ? std::numeric_limits<T>::lowest() : T(0));
           continue;
         }
         if constexpr (std::is_same_v<T, float>) {
-          const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : taps;
-          if (taps == 0 || divisor <= 0) {
-            std::fill(out, out + channels, 0.0f);
-            continue;
-          }
-          const float scale = 1.0f / static_cast<float>(divisor);
+          vec::ReduceRows(max ? vec::RowReduction::kMax : vec::RowReduction::kSum, taps.data(), count, out, channels);
+          if (max) continue;
+          const int64_t divisor = count_include_pad_ ? plan.pad_counts[static_cast<size_t>(p)] : count;
+          const float scale = divisor > 0 ? 1.0f / static_cast<float>(divisor) : 0.0f;
           for (int64_t c = 0; c < channels; ++c) out[c] *= scale;
+        } else {  // uint8 / int8: max only
+          std::copy(taps[0], taps[0] + channels, out);
+          for (int64_t t = 1; t < count; ++t) MaxRow(out, taps[static_cast<size_t>(t)], channels);
         }
       }
     };
@@ -483,6 +477,23 @@ class ChannelsLastGlobalPoolKernel final : public OpKernel {
       using T = typename decltype(tag)::type;
       using C = ComputeType<T>;
       Tensor& y = ctx.AllocateOutput(0, x.dtype(), out_shape);
+      if constexpr (std::is_same_v<T, float>) {
+        if (positions > 0) {  // vectorized: every position's row reduced into the output row
+          std::vector<const float*> rows(static_cast<size_t>(positions));
+          for (int64_t n = 0; n < x.dim(0); ++n) {
+            const float* in = x.data<float>() + n * positions * channels;
+            for (int64_t p = 0; p < positions; ++p) rows[static_cast<size_t>(p)] = in + p * channels;
+            float* out = y.data<float>() + n * channels;
+            const bool max = kind_ == PoolKind::kMax;
+            vec::ReduceRows(max ? vec::RowReduction::kMax : vec::RowReduction::kSum, rows.data(), positions, out,
+                            channels);
+            if (!max) {
+              for (int64_t c = 0; c < channels; ++c) out[c] /= static_cast<float>(positions);
+            }
+          }
+          return;
+        }
+      }
       std::vector<C> acc(static_cast<size_t>(channels));
       for (int64_t n = 0; n < x.dim(0); ++n) {
         const T* in = x.data<T>() + n * positions * channels;

@@ -274,6 +274,52 @@ struct Kernels {
     *hi = h;
   }
 
+  // out = rows[0] op rows[1] op ... over n floats, op max or sum. Four
+  // vectors of each row at a time stay in registers across all the rows, so
+  // out is written once (a pooling window's taps reduced into its output).
+  template <typename Op>
+  KILN_VEC_INLINE static void ReduceRows(const float* const* rows, int64_t count, float* out, int64_t n, Op op) {
+    int64_t i = 0;
+    for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+      const float* r0 = rows[0] + i;
+      V a0 = Load(r0), a1 = Load(r0 + kLanes), a2 = Load(r0 + 2 * kLanes), a3 = Load(r0 + 3 * kLanes);
+      for (int64_t r = 1; r < count; ++r) {
+        const float* row = rows[r] + i;
+        a0 = op(a0, Load(row));
+        a1 = op(a1, Load(row + kLanes));
+        a2 = op(a2, Load(row + 2 * kLanes));
+        a3 = op(a3, Load(row + 3 * kLanes));
+      }
+      Store(out + i, a0);
+      Store(out + i + kLanes, a1);
+      Store(out + i + 2 * kLanes, a2);
+      Store(out + i + 3 * kLanes, a3);
+    }
+    for (; i + kLanes <= n; i += kLanes) {
+      V a = Load(rows[0] + i);
+      for (int64_t r = 1; r < count; ++r) a = op(a, Load(rows[r] + i));
+      Store(out + i, a);
+    }
+    for (; i < n; ++i) {
+      float a = rows[0][i];
+      for (int64_t r = 1; r < count; ++r) a = op(a, rows[r][i]);
+      out[i] = a;
+    }
+  }
+  // std::max's choice: the first operand unless it is less than the second.
+  struct MaxOp {
+    KILN_VEC_INLINE V operator()(V a, V b) const { return a < b ? b : a; }
+    KILN_VEC_INLINE float operator()(float a, float b) const { return a < b ? b : a; }
+  };
+  KILN_VEC_INLINE static void ReduceRows(RowReduction reduction, const float* const* rows, int64_t count, float* out,
+                                         int64_t n) {
+    if (reduction == RowReduction::kMax) {
+      ReduceRows(rows, count, out, n, MaxOp{});
+    } else {
+      ReduceRows(rows, count, out, n, AddOp{});
+    }
+  }
+
   struct AddOp {
     KILN_VEC_INLINE V operator()(V a, V b) const { return a + b; }
     KILN_VEC_INLINE float operator()(float a, float b) const { return a + b; }
@@ -430,9 +476,14 @@ struct Kernels {
     Kernels<VB>::Quantize(x, y, n, scale, zero_point, qmin, qmax);                                                 \
   }                                                                                                                 \
   ATTR void MinMax##NAME(const float* x, int64_t n, float* lo, float* hi) { Kernels<VB>::MinMax(x, n, lo, hi); }   \
-  constexpr Functions k##NAME##Functions = {ISA,             &Binary##NAME,  &Exp##NAME,  &Erf##NAME,             \
-                                            &Tanh##NAME,     &Sigmoid##NAME, &Relu##NAME, &Gelu##NAME,            \
-                                            &SoftmaxRow##NAME, &LayerNormRow##NAME, &Quantize##NAME, &MinMax##NAME};
+  ATTR void ReduceRows##NAME(RowReduction reduction, const float* const* rows, int64_t count, float* out,          \
+                             int64_t n) {                                                                           \
+    Kernels<VB>::ReduceRows(reduction, rows, count, out, n);                                                       \
+  }                                                                                                                 \
+  constexpr Functions k##NAME##Functions = {ISA,             &Binary##NAME,      &Exp##NAME,  &Erf##NAME,         \
+                                            &Tanh##NAME,     &Sigmoid##NAME,     &Relu##NAME, &Gelu##NAME,        \
+                                            &SoftmaxRow##NAME, &LayerNormRow##NAME, &Quantize##NAME, &MinMax##NAME, \
+                                            &ReduceRows##NAME};
 
 KILN_VEC_DEFINE_ISA(Generic, , 16, Isa::kGeneric)
 #if KILN_VEC_HAVE_X86_VARIANTS

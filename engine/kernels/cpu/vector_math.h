@@ -19,6 +19,7 @@
 namespace kiln::cpu::vec {
 
 enum class BinaryOp { kAdd, kSub, kMul, kDiv };
+enum class RowReduction { kMax, kSum };
 
 // The instruction sets a build of these loops exists for.
 enum class Isa { kGeneric, kAvx2, kAvx512 };
@@ -48,6 +49,9 @@ struct Functions {
   // *lo = min(x), *hi = max(x); NaNs are skipped (no numbers at all: +inf
   // and -inf).
   void (*min_max)(const float* x, int64_t n, float* lo, float* hi);
+  // out[i] = rows[0][i] op ... op rows[count-1][i] (count >= 1), op max (as
+  // std::max) or +, left to right: a pooling window's taps, channels-last.
+  void (*reduce_rows)(RowReduction reduction, const float* const* rows, int64_t count, float* out, int64_t n);
 };
 
 // The best implementation for this CPU.
@@ -80,5 +84,8 @@ inline void Quantize(const float* x, void* y, int64_t n, float scale, int32_t ze
 }
 
 inline void MinMax(const float* x, int64_t n, float* lo, float* hi) { Best().min_max(x, n, lo, hi); }
+inline void ReduceRows(RowReduction reduction, const float* const* rows, int64_t count, float* out, int64_t n) {
+  Best().reduce_rows(reduction, rows, count, out, n);
+}
 
 }  // namespace kiln::cpu::vec

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -163,7 +164,6 @@ TEST(VectorMath, LayerNormRow) {
     }
   }
 }
-
 }  // namespace
 }  // namespace kiln::cpu::vec
 
@@ -204,7 +204,6 @@ TEST(VectorMath, QuantizeMatchesReferenceForBothByteTypes) {
     }
   }
 }
-
 }  // namespace
 }  // namespace kiln::cpu::vec
 
@@ -232,6 +231,36 @@ TEST(VectorMath, MinMaxSkipsNaNsAtAnyPosition) {
     }
   }
 }
+TEST(VectorMath, ReduceRowsMaxAndSumOverEveryLengthAndCount) {
+  for (const Functions* f : Available()) {
+    for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{16}, int64_t{17}, int64_t{63}, int64_t{64}, int64_t{65},
+                      int64_t{100}, int64_t{130}}) {
+      for (int64_t count : {int64_t{1}, int64_t{2}, int64_t{4}, int64_t{9}}) {
+        std::vector<std::vector<float>> data;
+        std::vector<const float*> rows;
+        for (int64_t r = 0; r < count; ++r) {
+          data.push_back(Grid(n, -2.0f + 0.37f * static_cast<float>(r), 3.0f - 0.55f * static_cast<float>(r)));
+        }
+        for (const auto& row : data) rows.push_back(row.data());
+        for (RowReduction reduction : {RowReduction::kMax, RowReduction::kSum}) {
+          std::vector<float> out(static_cast<size_t>(n), -99.0f);
+          f->reduce_rows(reduction, rows.data(), count, out.data(), n);
+          for (int64_t i = 0; i < n; ++i) {
+            float expected = data[0][static_cast<size_t>(i)];
+            for (int64_t r = 1; r < count; ++r) {
+              const float v = data[static_cast<size_t>(r)][static_cast<size_t>(i)];
+              expected = reduction == RowReduction::kMax ? std::max(expected, v) : expected + v;
+            }
+            EXPECT_EQ(out[static_cast<size_t>(i)], expected)
+                << (reduction == RowReduction::kMax ? "max" : "sum") << " n=" << n << " count=" << count
+                << " at " << i << " on " << IsaName(f->isa);
+          }
+        }
+      }
+    }
+  }
+}
+
 
 }  // namespace
 }  // namespace kiln::cpu::vec
