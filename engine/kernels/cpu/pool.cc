@@ -353,7 +353,17 @@ class ChannelsLastPoolKernel final : public OpKernel {
         const T* in = src + n * in_positions * channels;
         T* out = dst + job * channels;
         taps.clear();
-        ForEachTap(plan, p, [&](int64_t row, int64_t) { taps.push_back(in + row * channels); });
+        if (plan.tap_strides.size() == 2) {  // the common 2-D window, without the generic walk
+          const int64_t rows = plan.tap_counts[static_cast<size_t>(p) * 2];
+          const int64_t cols = plan.tap_counts[static_cast<size_t>(p) * 2 + 1];
+          const T* corner = in + plan.first_offset[static_cast<size_t>(p)] * channels;
+          for (int64_t r = 0; r < rows; ++r) {
+            const T* row = corner + r * plan.tap_strides[0] * channels;
+            for (int64_t c = 0; c < cols; ++c) taps.push_back(row + c * plan.tap_strides[1] * channels);
+          }
+        } else {
+          ForEachTap(plan, p, [&](int64_t row, int64_t) { taps.push_back(in + row * channels); });
+        }
         const auto count = static_cast<int64_t>(taps.size());
         if (count == 0) {  // a window entirely in the padding
           std::fill(out, out + channels, max ? std::numeric_limits<T>::lowest() : T(0));
