@@ -62,12 +62,14 @@ TEST(ConvChannelsLast, KeepsValuesWithOtherReadersPlain) {
 
 // x -> conv a -> pool -> conv b -> y1
 //                    \-> conv c -> y2
-ir::Model PoolStem(const std::string& pool_op) {
+// `channels` of a: 5 takes the pooling's scalar loop only, 70 its vector
+// loops too.
+ir::Model PoolStem(const std::string& pool_op, int64_t channels = 5) {
   ir::Model m = NewModel();
   AddInput(m, "x", {2, 3, 9, 9});
-  AddConstant(m, "Wa", Ramp({5, 3, 3, 3}));
-  AddConstant(m, "Wb", Ramp({4, 5, 1, 1}));
-  AddConstant(m, "Wc", Ramp({3, 5, 3, 3}));
+  AddConstant(m, "Wa", Ramp({channels, 3, 3, 3}));
+  AddConstant(m, "Wb", Ramp({4, channels, 1, 1}));
+  AddConstant(m, "Wc", Ramp({3, channels, 3, 3}));
   AddConv(m, "x", "Wa", "a", 1);
   ir::Node& pool = AddNode(m, pool_op, {"a"}, {"p"});
   SetInts(pool, "kernel_shape", {3, 2});
@@ -83,18 +85,20 @@ ir::Model PoolStem(const std::string& pool_op) {
 TEST(ConvChannelsLast, PoolBetweenConvolutionsJoinsTheChain) {
   for (const std::string op : {"MaxPool", "AveragePool"}) {
     for (int64_t include_pad : {0, 1}) {
-      ir::Model m = PoolStem(op);
-      SetInt(m.graph.nodes[1], "count_include_pad", include_pad);
-      const ir::Model original = m;
-      ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
-      const ir::Node& pool = m.graph.nodes[1];
-      EXPECT_EQ(pool.domain, "kiln");
-      EXPECT_EQ(pool.op_type, op + "ChannelsLast");
-      EXPECT_EQ(m.graph.nodes[0].GetInt("y_channels_last", 0), 1);
-      EXPECT_EQ(m.graph.nodes[2].GetInt("x_channels_last", 0), 1);
-      EXPECT_EQ(m.graph.nodes[3].GetInt("x_channels_last", 0), 1);
-      EXPECT_FALSE(*ConvChannelsLastPass().Run(m));  // idempotent
-      ExpectSameResults(original, m, {{"x", Value(Ramp({2, 3, 9, 9}))}});
+      for (int64_t channels : {5, 70}) {
+        ir::Model m = PoolStem(op, channels);
+        SetInt(m.graph.nodes[1], "count_include_pad", include_pad);
+        const ir::Model original = m;
+        ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
+        const ir::Node& pool = m.graph.nodes[1];
+        EXPECT_EQ(pool.domain, "kiln");
+        EXPECT_EQ(pool.op_type, op + "ChannelsLast");
+        EXPECT_EQ(m.graph.nodes[0].GetInt("y_channels_last", 0), 1);
+        EXPECT_EQ(m.graph.nodes[2].GetInt("x_channels_last", 0), 1);
+        EXPECT_EQ(m.graph.nodes[3].GetInt("x_channels_last", 0), 1);
+        EXPECT_FALSE(*ConvChannelsLastPass().Run(m));  // idempotent
+        ExpectSameResults(original, m, {{"x", Value(Ramp({2, 3, 9, 9}))}});
+      }
     }
   }
 }
