@@ -1,5 +1,8 @@
 #include "engine/passes/conv_channels_last.h"
 
+#include <cmath>
+#include <map>
+
 #include "engine/passes/conv_fusion.h"
 #include "engine/passes/pass_test_util.h"
 
@@ -58,6 +61,69 @@ TEST(ConvChannelsLast, ChainsConvolutionsAndKeepsResults) {
 TEST(ConvChannelsLast, KeepsValuesWithOtherReadersPlain) {
   ir::Model m = Chain();  // unfused: a is read by an Add, b by an Add
   EXPECT_FALSE(*ConvChannelsLastPass().Run(m));
+}
+
+// A float tensor of `shape` with values in [-1, 1], varying with `seed`.
+Tensor Wavy(const Shape& shape, int seed) {
+  Tensor t = Tensor::Allocate(DataType::kFloat, shape);
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    t.data<float>()[i] = std::sin(0.37f * static_cast<float>(i) + static_cast<float>(seed));
+  }
+  return t;
+}
+
+// On a 7x7 image a chained 1x1 convolution runs on oneDNN's packed weights
+// without the primitive (kernels/cpu/packed_conv1x1.h): with and without the
+// residual sum, ReLU or none, in 48-channel blocks with a partial last one
+// (2048 -> 500 -> 2048), on one thread and two, as the planar graph gives.
+//   x -> conv a (3x3) -> conv b (1x1) -> conv c (1x1) + a -> relu -> conv d (3x3) -> y
+TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
+  for (bool relu_b : {false, true}) {
+    for (int threads : {1, 2}) {
+      ir::Model m = NewModel();
+      AddInput(m, "x", {1, 8, 7, 7});
+      AddConstant(m, "Wa", Wavy({2048, 8, 3, 3}, 1));
+      AddConstant(m, "Wb", Wavy({500, 2048, 1, 1}, 2));
+      AddConstant(m, "Bb", Wavy({500}, 3));
+      AddConstant(m, "Wc", Wavy({2048, 500, 1, 1}, 4));
+      AddConstant(m, "Bc", Wavy({2048}, 5));
+      AddConstant(m, "Wd", Wavy({4, 2048, 3, 3}, 6));
+      AddConv(m, "x", "Wa", "a", 1);
+      DeclareFloat(m, "a", {1, 2048, 7, 7});
+      AddNode(m, "Conv", {"a", "Wb", "Bb"}, {relu_b ? "b0" : "b"});
+      if (relu_b) {
+        DeclareFloat(m, "b0", {1, 500, 7, 7});
+        AddNode(m, "Relu", {"b0"}, {"b"});
+      }
+      DeclareFloat(m, "b", {1, 500, 7, 7});
+      AddNode(m, "Conv", {"b", "Wc", "Bc"}, {"c"});
+      DeclareFloat(m, "c", {1, 2048, 7, 7});
+      AddNode(m, "Add", {"c", "a"}, {"s"});
+      DeclareFloat(m, "s", {1, 2048, 7, 7});
+      AddNode(m, "Relu", {"s"}, {"r"});
+      AddConv(m, "r", "Wd", "y", 1);
+      AddOutput(m, "y");
+      const ir::Model original = m;
+      ASSERT_TRUE(*ConvFusionPass().Run(m));
+      ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
+      ASSERT_EQ(m.graph.nodes.size(), 4u);
+      EXPECT_EQ(m.graph.nodes[1].GetInt("x_channels_last", 0), 1);
+      EXPECT_EQ(m.graph.nodes[2].GetInt("z_channels_last", 0), 1);
+      SessionOptions options;
+      options.optimize.enabled = false;
+      options.threads = threads;
+      options.adapt_threads = false;
+      const std::map<std::string, Value> feeds{{"x", Value(Wavy({1, 8, 7, 7}, 7))}};
+      auto expected = Session::Create(original, options);
+      auto actual = Session::Create(m, options);
+      ASSERT_TRUE(expected.ok() && actual.ok());
+      auto want = (*expected)->Run(feeds);
+      auto got = (*actual)->Run(feeds);
+      ASSERT_TRUE(want.ok() && got.ok());
+      EXPECT_EQ(kiln::testing::CompareValues((*got)[0], (*want)[0], {1e-4, 1e-3}), "")
+          << (relu_b ? "relu" : "no activation") << ", threads " << threads;
+    }
+  }
 }
 
 // x -> conv a -> pool -> conv b -> y1
