@@ -223,10 +223,12 @@ bool DnnlConv::RunsPacked1x1(const ConvGeometry& g) const {
   // Where the weights' traffic outweighs the arithmetic: few positions
   // (batch x spatial) and weights larger than a core's L2. resnet50 at
   // batch 1, `kiln bench --profile`: its 7x7 stage's 1x1 convolutions (49
-  // positions, 4 MiB) take 0.84-0.92 ms instead of 0.95-1.0 at 1 thread,
-  // 0.45 instead of 0.50 for those with the residual sum at 2. At 14x14
-  // (196 positions) oneDNN's kernel is as fast or faster, and so it is on
-  // mobilenet_v2's 7x7 stage (0.6-1.6 MiB of weights).
+  // positions, 4 MiB of weights) take 0.84-0.86 ms instead of 0.95-0.99
+  // (2048->512) and 0.74 instead of 0.95-0.97 (512->2048 with the residual
+  // sum) at 1 thread; 0.47 instead of 0.51 and 0.40 instead of 0.51 at 2.
+  // At 14x14 (196 positions, 1-2 MiB) it is within a few percent of
+  // oneDNN's kernel either way, and mobilenet_v2's 7x7 stage (0.6-1.6 MiB)
+  // gains nothing.
   constexpr int64_t kMaxPositions = 64;
   constexpr double kMinWeightBytes = 2.0 * 1024 * 1024;
   const bool channels_last = layout_.x_channels_last && layout_.y_channels_last &&

@@ -29,8 +29,14 @@ KILN_AVX512 void Tile(const float* x, int64_t k, const float* panel, const float
   for (int r = 0; r < R; ++r) {
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   }
+  // One line every `spacing` steps, so the requests stay under what memory delivers.
+  const int64_t spacing = prefetch_lines > 0 ? std::max<int64_t>(1, k / prefetch_lines) : k + 1;
+  int64_t countdown = 0, line = 0;
   for (int64_t p = 0; p < k; ++p) {
-    if (p < prefetch_lines) _mm_prefetch(reinterpret_cast<const char*>(prefetch + 16 * p), _MM_HINT_T1);
+    if (countdown-- == 0) {
+      if (line < prefetch_lines) _mm_prefetch(reinterpret_cast<const char*>(prefetch + 16 * line++), _MM_HINT_T1);
+      countdown = spacing - 1;
+    }
     __m512 w[V];
     for (int v = 0; v < V; ++v) w[v] = _mm512_loadu_ps(panel + p * (16 * V) + 16 * v);
     for (int r = 0; r < R; ++r) {
@@ -83,9 +89,10 @@ void RunTiles(int64_t first, int64_t last, const float* x, int64_t rows, int64_t
     const int64_t row = tile * kRows;
     const int64_t col = block * layout.block;
     const int64_t offset = row * n_out + col;
-    // This tile's share of the next panel: lines [tile * k, (tile + 1) * k).
-    const float* next = weights + (block + 1) * layout.block_stride + tile * k * 16;
-    const int64_t lines = block < last_block ? std::clamp<int64_t>(panel_lines - tile * k, 0, k) : 0;
+    // This tile's share of the next panel, spread evenly over the block's tiles.
+    const int64_t share = std::min(k, (panel_lines + row_tiles - 1) / row_tiles);
+    const float* next = weights + (block + 1) * layout.block_stride + tile * share * 16;
+    const int64_t lines = block < last_block ? std::clamp<int64_t>(panel_lines - tile * share, 0, share) : 0;
     TileOfRows<V>(static_cast<int>(std::min<int64_t>(kRows, rows - row)), x + row * k, k,
                   weights + block * layout.block_stride, bias != nullptr ? bias + col : nullptr,
                   residual != nullptr ? residual + offset : nullptr, n_out, relu,

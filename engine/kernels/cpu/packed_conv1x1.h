@@ -5,13 +5,16 @@
 // each block K rows of `block` floats), with the bias, the residual sum and
 // ReLU applied as each tile of the output is stored.
 //
-// Why: on small images (resnet50's 7x7 stage at batch 1: 49 rows, 2-4 MiB
-// of weights) the convolution streams its weights from memory once and
-// spends little time computing; oneDNN's kernel splits such a layer
-// across threads by position, so each thread reads all of the weights.
-// Here the threads split the output channels and each reads its own half.
-// AVX-512 only; DnnlConv uses it where PackedConv1x1::For accepts oneDNN's
-// weight layout.
+// Why: on small images (resnet50's 7x7 stage at batch 1: 49 positions, 4
+// MiB of weights per layer) the layer is a stream of weights from memory
+// with little arithmetic per byte. oneDNN's kernel stalls on each block of
+// weights as it arrives. Here, while a block's tiles compute, they prefetch
+// the next block's weights into L2, spread evenly over the block's K steps
+// so the requests stay within what memory delivers; and the threads split
+// the output channels, so each reads only its own blocks. resnet50's
+// 512->2048 + residual layers: 0.74 instead of 0.95 ms at 1 thread.
+// AVX-512 only; DnnlConv uses it where PackedConv1x1LayoutOf accepts
+// oneDNN's weight layout.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
