@@ -74,9 +74,11 @@ Tensor Wavy(const Shape& shape, int seed) {
 
 // On a 7x7 image a chained 1x1 convolution runs on oneDNN's packed weights
 // without the primitive (kernels/cpu/packed_conv1x1.h): with and without the
-// residual sum, ReLU or none, in 48-channel blocks with a partial last one
-// (2048 -> 500 -> 2048), on one thread and two, as the planar graph gives.
+// residual sum, ReLU or none, strided (e), in 48-channel blocks with a
+// partial last one (2048 -> 500 -> 2048), on one thread and two, as the
+// planar graph gives.
 //   x -> conv a (3x3) -> conv b (1x1) -> conv c (1x1) + a -> relu -> conv d (3x3) -> y
+//                                                             \-> conv e (1x1, stride 2) -> conv f (3x3) -> y2
 TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
   for (bool relu_b : {false, true}) {
     for (int threads : {1, 2}) {
@@ -102,13 +104,21 @@ TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
       DeclareFloat(m, "s", {1, 2048, 7, 7});
       AddNode(m, "Relu", {"s"}, {"r"});
       AddConv(m, "r", "Wd", "y", 1);
+      AddConstant(m, "We", Wavy({300, 2048, 1, 1}, 8));
+      AddConstant(m, "Wf", Wavy({4, 300, 3, 3}, 9));
+      ir::Node& e = AddConv(m, "r", "We", "e", 0);
+      SetInts(e, "strides", {2, 2});
+      AddConv(m, "e", "Wf", "y2", 1);
       AddOutput(m, "y");
+      AddOutput(m, "y2");
       const ir::Model original = m;
       ASSERT_TRUE(*ConvFusionPass().Run(m));
       ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
-      ASSERT_EQ(m.graph.nodes.size(), 4u);
+      ASSERT_EQ(m.graph.nodes.size(), 6u);
       EXPECT_EQ(m.graph.nodes[1].GetInt("x_channels_last", 0), 1);
       EXPECT_EQ(m.graph.nodes[2].GetInt("z_channels_last", 0), 1);
+      EXPECT_EQ(m.graph.nodes[4].GetInt("x_channels_last", 0), 1);
+      EXPECT_EQ(m.graph.nodes[4].GetInt("y_channels_last", 0), 1);
       SessionOptions options;
       options.optimize.enabled = false;
       options.threads = threads;
@@ -120,8 +130,10 @@ TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
       auto want = (*expected)->Run(feeds);
       auto got = (*actual)->Run(feeds);
       ASSERT_TRUE(want.ok() && got.ok());
-      EXPECT_EQ(kiln::testing::CompareValues((*got)[0], (*want)[0], {1e-4, 1e-3}), "")
-          << (relu_b ? "relu" : "no activation") << ", threads " << threads;
+      for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(kiln::testing::CompareValues((*got)[i], (*want)[i], {1e-4, 1e-3}), "")
+            << "output " << i << ", " << (relu_b ? "relu" : "no activation") << ", threads " << threads;
+      }
     }
   }
 }
