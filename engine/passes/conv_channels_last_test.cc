@@ -104,8 +104,8 @@ TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
       DeclareFloat(m, "s", {1, 2048, 7, 7});
       AddNode(m, "Relu", {"s"}, {"r"});
       AddConv(m, "r", "Wd", "y", 1);
-      AddConstant(m, "We", Wavy({300, 2048, 1, 1}, 8));
-      AddConstant(m, "Wf", Wavy({4, 300, 3, 3}, 9));
+      AddConstant(m, "We", Wavy({512, 2048, 1, 1}, 8));
+      AddConstant(m, "Wf", Wavy({4, 512, 3, 3}, 9));
       ir::Node& e = AddConv(m, "r", "We", "e", 0);
       SetInts(e, "strides", {2, 2});
       AddConv(m, "e", "Wf", "y2", 1);
