@@ -63,33 +63,40 @@ TEST(ConvChannelsLast, KeepsValuesWithOtherReadersPlain) {
   EXPECT_FALSE(*ConvChannelsLastPass().Run(m));
 }
 
-// A float tensor of `shape` with values in [-1, 1], varying with `seed`.
-Tensor Wavy(const Shape& shape, int seed) {
+// A float tensor of `shape` with values in [-scale, scale], varying with `seed`.
+Tensor Wavy(const Shape& shape, int seed, float scale = 1.0f) {
   Tensor t = Tensor::Allocate(DataType::kFloat, shape);
   for (int64_t i = 0; i < t.num_elements(); ++i) {
-    t.data<float>()[i] = std::sin(0.37f * static_cast<float>(i) + static_cast<float>(seed));
+    t.data<float>()[i] = scale * std::sin(0.37f * static_cast<float>(i) + static_cast<float>(seed));
   }
   return t;
 }
 
-// On a 7x7 image a chained 1x1 convolution runs on oneDNN's packed weights
-// without the primitive (kernels/cpu/packed_conv1x1.h): with and without the
-// residual sum, ReLU or none, strided (e), in 48-channel blocks with a
-// partial last one (2048 -> 500 -> 2048), on one thread and two, as the
-// planar graph gives.
-//   x -> conv a (3x3) -> conv b (1x1) -> conv c (1x1) + a -> relu -> conv d (3x3) -> y
-//                                                             \-> conv e (1x1, stride 2) -> conv f (3x3) -> y2
-TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
+// Convolution weights [out, in, k, k] scaled by 1/sqrt(in * k * k), so that
+// chained layers keep their outputs near 1.
+Tensor Weights(int64_t out, int64_t in, int64_t k, int seed) {
+  return Wavy({out, in, k, k}, seed, 1.0f / std::sqrt(static_cast<float>(in * k * k)));
+}
+
+// On small images, chained convolutions with large weights run on oneDNN's
+// packed weights without the primitive (kernels/cpu/packed_conv_gemm.h):
+// 1x1 with and without the residual sum, ReLU or none, in 48-channel blocks
+// with a partial last one (2048 -> 500 -> 2048); strided 1x1 (e); 3x3 with
+// padding (g) and with stride 2 as well (h), in 32-channel blocks; on one
+// thread and two, as the planar graph gives.
+//   x -> a (3x3) -> b (1x1) -> c (1x1) + a -> relu -> d (3x3) -> y
+//                                                 \-> e (1x1, stride 2) -> g (3x3) -> h (3x3, stride 2) -> f -> y2
+TEST(ConvChannelsLast, LargeWeightsOnFewPositionsKeepResults) {
   for (bool relu_b : {false, true}) {
     for (int threads : {1, 2}) {
       ir::Model m = NewModel();
       AddInput(m, "x", {1, 8, 7, 7});
-      AddConstant(m, "Wa", Wavy({2048, 8, 3, 3}, 1));
-      AddConstant(m, "Wb", Wavy({500, 2048, 1, 1}, 2));
+      AddConstant(m, "Wa", Weights(2048, 8, 3, 1));
+      AddConstant(m, "Wb", Weights(500, 2048, 1, 2));
       AddConstant(m, "Bb", Wavy({500}, 3));
-      AddConstant(m, "Wc", Wavy({2048, 500, 1, 1}, 4));
+      AddConstant(m, "Wc", Weights(2048, 500, 1, 4));
       AddConstant(m, "Bc", Wavy({2048}, 5));
-      AddConstant(m, "Wd", Wavy({4, 2048, 3, 3}, 6));
+      AddConstant(m, "Wd", Weights(4, 2048, 3, 6));
       AddConv(m, "x", "Wa", "a", 1);
       DeclareFloat(m, "a", {1, 2048, 7, 7});
       AddNode(m, "Conv", {"a", "Wb", "Bb"}, {relu_b ? "b0" : "b"});
@@ -104,21 +111,28 @@ TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
       DeclareFloat(m, "s", {1, 2048, 7, 7});
       AddNode(m, "Relu", {"s"}, {"r"});
       AddConv(m, "r", "Wd", "y", 1);
-      AddConstant(m, "We", Wavy({512, 2048, 1, 1}, 8));
-      AddConstant(m, "Wf", Wavy({4, 512, 3, 3}, 9));
+      AddConstant(m, "We", Weights(512, 2048, 1, 8));
+      AddConstant(m, "Wf", Weights(4, 512, 3, 9));
       ir::Node& e = AddConv(m, "r", "We", "e", 0);
       SetInts(e, "strides", {2, 2});
-      AddConv(m, "e", "Wf", "y2", 1);
+      AddConstant(m, "Wg", Weights(512, 512, 3, 10));
+      AddConstant(m, "Wh", Weights(512, 512, 3, 11));
+      AddConv(m, "e", "Wg", "g", 1);
+      ir::Node& h = AddConv(m, "g", "Wh", "h", 1);
+      SetInts(h, "strides", {2, 2});
+      AddConv(m, "h", "Wf", "y2", 1);
       AddOutput(m, "y");
       AddOutput(m, "y2");
       const ir::Model original = m;
       ASSERT_TRUE(*ConvFusionPass().Run(m));
       ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
-      ASSERT_EQ(m.graph.nodes.size(), 6u);
+      ASSERT_EQ(m.graph.nodes.size(), 8u);
       EXPECT_EQ(m.graph.nodes[1].GetInt("x_channels_last", 0), 1);
       EXPECT_EQ(m.graph.nodes[2].GetInt("z_channels_last", 0), 1);
-      EXPECT_EQ(m.graph.nodes[4].GetInt("x_channels_last", 0), 1);
-      EXPECT_EQ(m.graph.nodes[4].GetInt("y_channels_last", 0), 1);
+      for (size_t e_g_h : {4, 5, 6}) {
+        EXPECT_EQ(m.graph.nodes[e_g_h].GetInt("x_channels_last", 0), 1);
+        EXPECT_EQ(m.graph.nodes[e_g_h].GetInt("y_channels_last", 0), 1);
+      }
       SessionOptions options;
       options.optimize.enabled = false;
       options.threads = threads;
@@ -131,7 +145,7 @@ TEST(ConvChannelsLast, OneByOneConvolutionsOnFewPositionsKeepResults) {
       auto got = (*actual)->Run(feeds);
       ASSERT_TRUE(want.ok() && got.ok());
       for (size_t i = 0; i < 2; ++i) {
-        EXPECT_EQ(kiln::testing::CompareValues((*got)[i], (*want)[i], {1e-4, 1e-3}), "")
+        EXPECT_EQ(kiln::testing::CompareValues((*got)[i], (*want)[i], {1e-4, 1e-4}), "")
             << "output " << i << ", " << (relu_b ? "relu" : "no activation") << ", threads " << threads;
       }
     }

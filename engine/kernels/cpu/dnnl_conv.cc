@@ -47,18 +47,38 @@ dnnl::memory::desc IoDesc(const Shape& shape, bool channels_last) {
   return channels_last ? ChannelsLastDesc(shape) : DnnlPlainDesc(shape, kF32);
 }
 
-// out[n][oy][ox] = x[n][oy * stride_y][ox * stride_x]: the rows of C
-// channels a strided, unpadded 2-D 1x1 convolution reads, channels-last.
-void GatherStridedPositions(const float* x, const ConvGeometry& g, float* out) {
-  const int64_t c = g.in_channels;
-  for (int64_t n = 0; n < g.batch; ++n) {
-    for (int64_t oy = 0; oy < g.grid[0]; ++oy) {
-      for (int64_t ox = 0; ox < g.grid[1]; ++ox) {
-        const float* from = x + ((n * g.image[0] + oy * g.strides[0]) * g.image[1] + ox * g.strides[1]) * c;
-        std::memcpy(out + ((n * g.grid[0] + oy) * g.grid[1] + ox) * c, from, static_cast<size_t>(c) * sizeof(float));
+// Per tap (ky, kx, ...) and output position (n, oy, ox, ...), tap-major:
+// where in channels-last x that position's input channels for that tap are
+// (input position = output position * stride - pad_begin + tap), null where
+// it lies in the padding. Dilations must be 1.
+std::vector<const float*> TapRows(const float* x, const ConvGeometry& g) {
+  const size_t rank = g.kernel.size();
+  const int64_t positions = g.batch * g.grid_size();
+  std::vector<const float*> rows(static_cast<size_t>(g.kernel_size() * positions));
+  std::vector<int64_t> tap(rank, 0), out(rank, 0);
+  for (int64_t t = 0; t < g.kernel_size(); ++t) {
+    for (int64_t m = 0; m < positions; ++m) {
+      int64_t rest = m % g.grid_size(), offset = 0;
+      bool inside = true;
+      for (size_t d = rank; d-- > 0;) {  // output coordinates from the last dimension up
+        out[d] = rest % g.grid[d];
+        rest /= g.grid[d];
       }
+      for (size_t d = 0; d < rank; ++d) {
+        const int64_t in = out[d] * g.strides[d] - g.pads_begin[d] + tap[d];
+        inside = inside && in >= 0 && in < g.image[d];
+        offset = offset * g.image[d] + in;
+      }
+      const int64_t n = m / g.grid_size();
+      rows[static_cast<size_t>(t * positions + m)] =
+          inside ? x + (n * g.image_size() + offset) * g.in_channels : nullptr;
+    }
+    for (size_t d = rank; d-- > 0;) {  // next tap, row-major
+      if (++tap[d] < g.kernel[d]) break;
+      tap[d] = 0;
     }
   }
+  return rows;
 }
 
 // A memory of `desc` holding `plain` data: the plain memory itself when the
@@ -230,20 +250,21 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias,
     KILN_ASSIGN_OR_RETURN(plan.packed_weights,
                           packed_weights_.Get(plan.weights_plain, constant_weights_->raw_data(), plan.weights));
   }
-  if (plan.packed_weights && RunsPacked1x1(g)) plan.packed_1x1 = PackedConv1x1LayoutOf(plan.weights);
+  if (plan.packed_weights && RunsPackedGemm(g)) plan.packed_gemm = PackedConvLayoutOf(plan.weights);
   return plan;
 }
 
-bool DnnlConv::RunsPacked1x1(const ConvGeometry& g) const {
+bool DnnlConv::RunsPackedGemm(const ConvGeometry& g) const {
   // Where the weights' traffic outweighs the arithmetic: few positions
   // (batch x spatial) and weights larger than a core's L2. resnet50 at
-  // batch 1, `kiln bench --profile`: its 7x7 stage's 1x1 convolutions (49
-  // positions, 4 MiB of weights) take 0.84-0.86 ms instead of 0.95-0.99
-  // (2048->512) and 0.74 instead of 0.95-0.97 (512->2048 with the residual
-  // sum) at 1 thread; 0.47 instead of 0.51 and 0.40 instead of 0.51 at 2.
-  // At 14x14 (196 positions, 1-2 MiB) it is within a few percent of
-  // oneDNN's kernel either way, and mobilenet_v2's 7x7 stage (0.6-1.6 MiB)
-  // gains nothing.
+  // batch 1, `kiln bench --profile`, its 7x7 stage (49 positions, 4-9 MiB
+  // of weights per layer), 1 thread: the 1x1 2048->512 convolutions take
+  // 0.84-0.86 ms instead of 0.95-0.99, the 512->2048 ones with the residual
+  // sum 0.74 instead of 0.95-0.97, the strided shortcut 1.51 instead of
+  // 1.96; at 2 threads 0.47 instead of 0.51, 0.40 instead of 0.51, 0.82
+  // instead of 0.99. At 14x14 (196 positions, 1-2 MiB) it is within a few
+  // percent of oneDNN's kernel either way, and mobilenet_v2's 7x7 stage
+  // (0.6-1.6 MiB) gains nothing.
   constexpr int64_t kMaxPositions = 64;
   constexpr double kMinWeightBytes = 2.0 * 1024 * 1024;
   const bool channels_last = layout_.x_channels_last && layout_.y_channels_last &&
@@ -251,13 +272,11 @@ bool DnnlConv::RunsPacked1x1(const ConvGeometry& g) const {
   const bool relu_or_none = activation_.kind == FusedActivation::Kind::kNone ||
                             activation_.kind == FusedActivation::Kind::kRelu;
   if (!channels_last || !relu_or_none || g.group != 1 || UsesWinograd(g)) return false;
-  bool strided = false;
-  for (size_t d = 0; d < g.kernel.size(); ++d) {
-    if (g.kernel[d] != 1 || g.pads_begin[d] != 0 || g.pads_end[d] != 0) return false;
-    strided = strided || g.strides[d] != 1;
+  for (int64_t d : g.dilations) {
+    if (d != 1) return false;  // TapRows: undilated taps only
   }
-  if (strided && g.kernel.size() != 2) return false;  // strided inputs are gathered in 2-D only
-  const double weight_bytes = 4.0 * static_cast<double>(g.in_channels) * static_cast<double>(g.out_channels);
+  const double weight_bytes = 4.0 * static_cast<double>(g.in_channels) * static_cast<double>(g.out_channels) *
+                              static_cast<double>(g.kernel_size());
   return g.batch * g.grid_size() <= kMaxPositions && weight_bytes >= kMinWeightBytes;
 }
 
@@ -274,23 +293,14 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
   auto scratch = [&](const dnnl::memory::desc& desc, dnnl::memory& out) {
     return DnnlCatch("Conv", [&] { out = dnnl::memory(desc, DnnlEngine()); });
   };
-  if (plan->packed_1x1) {
-    // A strided 1x1 convolution (a ResNet shortcut) reads every stride-th
-    // position: gathered into rows first (49 rows of 1024 channels, 200 KB,
-    // for resnet50's last shortcut).
-    std::vector<float> gathered;
-    const float* rows = static_cast<const float*>(x.raw_data());
-    if (g.grid != g.image) {
-      gathered.resize(static_cast<size_t>(g.batch * g.grid_size() * g.in_channels));
-      GatherStridedPositions(rows, g, gathered.data());
-      rows = gathered.data();
-    }
-    PackedConv1x1(rows, g.batch * g.grid_size(), g.in_channels,
-                  static_cast<const float*>(plan->packed_weights->get_data_handle()), *plan->packed_1x1,
-                  g.out_channels, bias != nullptr ? static_cast<const float*>(bias->raw_data()) : nullptr,
-                  residual != nullptr ? static_cast<const float*>(residual->raw_data()) : nullptr,
-                  activation_.kind == FusedActivation::Kind::kRelu, static_cast<float*>(y.raw_data()),
-                  threads > 1 ? ctx.thread_pool() : nullptr);
+  if (plan->packed_gemm) {
+    const std::vector<const float*> rows = TapRows(static_cast<const float*>(x.raw_data()), g);
+    PackedConvGemm(rows.data(), g.kernel_size(), g.batch * g.grid_size(), g.in_channels,
+                   static_cast<const float*>(plan->packed_weights->get_data_handle()), *plan->packed_gemm,
+                   g.out_channels, bias != nullptr ? static_cast<const float*>(bias->raw_data()) : nullptr,
+                   residual != nullptr ? static_cast<const float*>(residual->raw_data()) : nullptr,
+                   activation_.kind == FusedActivation::Kind::kRelu, static_cast<float*>(y.raw_data()),
+                   threads > 1 ? ctx.thread_pool() : nullptr);
     return Status::Ok();
   }
   dnnl::memory src = DnnlWrap(plan->src_io, x.raw_data());

@@ -27,7 +27,7 @@
 #include "engine/kernels/cpu/dnnl_packed_weights.h"
 #include "engine/kernels/cpu/dnnl_primitive_cache.h"
 #include "engine/kernels/cpu/fused_activation.h"
-#include "engine/kernels/cpu/packed_conv1x1.h"
+#include "engine/kernels/cpu/packed_conv_gemm.h"
 #include "engine/runtime/op_kernel.h"
 
 namespace kiln::cpu {
@@ -90,15 +90,15 @@ class DnnlConv {
     // Threads of the edge reorders: memory-bound, so one unless the tensors
     // are large enough for a second core's bandwidth to pay for waking it.
     int edge_threads = 1;
-    // Set when a 1x1 convolution on few positions runs PackedConv1x1 on
-    // the packed weights instead of the primitive (packed_conv1x1.h).
-    std::optional<PackedConv1x1Layout> packed_1x1;
+    // Set when a convolution on few positions runs PackedConvGemm on
+    // the packed weights instead of the primitive (packed_conv_gemm.h).
+    std::optional<PackedConvLayout> packed_gemm;
   };
 
   // Whether a plan for `g` runs oneDNN's Winograd (marked so, and the image large enough).
   bool UsesWinograd(const ConvGeometry& g) const;
-  // Whether a plan for `g` may run PackedConv1x1 (given oneDNN's weight layout suits it).
-  bool RunsPacked1x1(const ConvGeometry& g) const;
+  // Whether a plan for `g` may run PackedConvGemm (given oneDNN's weight layout suits it).
+  bool RunsPackedGemm(const ConvGeometry& g) const;
   // Creates the primitives for a run with `session_threads` (see DnnlThreadsFor).
   Result<Plan> BuildPlan(const ConvGeometry& g, bool has_bias, int session_threads) const;
   DnnlShapeKey KeyFor(const Shape& x, const Shape& w, bool has_bias) const;
