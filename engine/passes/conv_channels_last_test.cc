@@ -87,66 +87,74 @@ Tensor Weights(int64_t out, int64_t in, int64_t k, int seed) {
 //   x -> a (3x3) -> b (1x1) -> c (1x1) + a -> relu -> d (3x3) -> y
 //                                                 \-> e (1x1, stride 2) -> g (3x3) -> h (3x3, stride 2) -> f -> y2
 TEST(ConvChannelsLast, LargeWeightsOnFewPositionsKeepResults) {
-  for (bool relu_b : {false, true}) {
-    for (int threads : {1, 2}) {
-      ir::Model m = NewModel();
-      AddInput(m, "x", {1, 8, 7, 7});
-      AddConstant(m, "Wa", Weights(2048, 8, 3, 1));
-      AddConstant(m, "Wb", Weights(500, 2048, 1, 2));
-      AddConstant(m, "Bb", Wavy({500}, 3));
-      AddConstant(m, "Wc", Weights(2048, 500, 1, 4));
-      AddConstant(m, "Bc", Wavy({2048}, 5));
-      AddConstant(m, "Wd", Weights(4, 2048, 3, 6));
-      AddConv(m, "x", "Wa", "a", 1);
-      DeclareFloat(m, "a", {1, 2048, 7, 7});
-      AddNode(m, "Conv", {"a", "Wb", "Bb"}, {relu_b ? "b0" : "b"});
-      if (relu_b) {
-        DeclareFloat(m, "b0", {1, 500, 7, 7});
-        AddNode(m, "Relu", {"b0"}, {"b"});
-      }
-      DeclareFloat(m, "b", {1, 500, 7, 7});
-      AddNode(m, "Conv", {"b", "Wc", "Bc"}, {"c"});
-      DeclareFloat(m, "c", {1, 2048, 7, 7});
-      AddNode(m, "Add", {"c", "a"}, {"s"});
-      DeclareFloat(m, "s", {1, 2048, 7, 7});
-      AddNode(m, "Relu", {"s"}, {"r"});
-      AddConv(m, "r", "Wd", "y", 1);
-      AddConstant(m, "We", Weights(512, 2048, 1, 8));
-      AddConstant(m, "Wf", Weights(4, 512, 3, 9));
-      ir::Node& e = AddConv(m, "r", "We", "e", 0);
-      SetInts(e, "strides", {2, 2});
-      AddConstant(m, "Wg", Weights(512, 512, 3, 10));
-      AddConstant(m, "Wh", Weights(512, 512, 3, 11));
-      AddConv(m, "e", "Wg", "g", 1);
-      ir::Node& h = AddConv(m, "g", "Wh", "h", 1);
-      SetInts(h, "strides", {2, 2});
-      AddConv(m, "h", "Wf", "y2", 1);
-      AddOutput(m, "y");
-      AddOutput(m, "y2");
-      const ir::Model original = m;
-      ASSERT_TRUE(*ConvFusionPass().Run(m));
-      ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
-      ASSERT_EQ(m.graph.nodes.size(), 8u);
-      EXPECT_EQ(m.graph.nodes[1].GetInt("x_channels_last", 0), 1);
-      EXPECT_EQ(m.graph.nodes[2].GetInt("z_channels_last", 0), 1);
-      for (size_t e_g_h : {4, 5, 6}) {
-        EXPECT_EQ(m.graph.nodes[e_g_h].GetInt("x_channels_last", 0), 1);
-        EXPECT_EQ(m.graph.nodes[e_g_h].GetInt("y_channels_last", 0), 1);
-      }
-      SessionOptions options;
-      options.optimize.enabled = false;
-      options.threads = threads;
-      options.adapt_threads = false;
-      const std::map<std::string, Value> feeds{{"x", Value(Wavy({1, 8, 7, 7}, 7))}};
-      auto expected = Session::Create(original, options);
-      auto actual = Session::Create(m, options);
-      ASSERT_TRUE(expected.ok() && actual.ok());
-      auto want = (*expected)->Run(feeds);
-      auto got = (*actual)->Run(feeds);
-      ASSERT_TRUE(want.ok() && got.ok());
-      for (size_t i = 0; i < 2; ++i) {
-        EXPECT_EQ(kiln::testing::CompareValues((*got)[i], (*want)[i], {1e-4, 1e-4}), "")
-            << "output " << i << ", " << (relu_b ? "relu" : "no activation") << ", threads " << threads;
+  struct Image {
+    int64_t batch, size;
+  };
+  // One 7x7 image (49 positions), and two 5x5 ones (50: taps in another image's rows).
+  for (const Image image : {Image{1, 7}, Image{2, 5}}) {
+    for (bool relu_b : {false, true}) {
+      for (int threads : {1, 2}) {
+        const int64_t n = image.batch, hw = image.size;
+        ir::Model m = NewModel();
+        AddInput(m, "x", {n, 8, hw, hw});
+        AddConstant(m, "Wa", Weights(2048, 8, 3, 1));
+        AddConstant(m, "Wb", Weights(500, 2048, 1, 2));
+        AddConstant(m, "Bb", Wavy({500}, 3));
+        AddConstant(m, "Wc", Weights(2048, 500, 1, 4));
+        AddConstant(m, "Bc", Wavy({2048}, 5));
+        AddConstant(m, "Wd", Weights(4, 2048, 3, 6));
+        AddConv(m, "x", "Wa", "a", 1);
+        DeclareFloat(m, "a", {n, 2048, hw, hw});
+        AddNode(m, "Conv", {"a", "Wb", "Bb"}, {relu_b ? "b0" : "b"});
+        if (relu_b) {
+          DeclareFloat(m, "b0", {n, 500, hw, hw});
+          AddNode(m, "Relu", {"b0"}, {"b"});
+        }
+        DeclareFloat(m, "b", {n, 500, hw, hw});
+        AddNode(m, "Conv", {"b", "Wc", "Bc"}, {"c"});
+        DeclareFloat(m, "c", {n, 2048, hw, hw});
+        AddNode(m, "Add", {"c", "a"}, {"s"});
+        DeclareFloat(m, "s", {n, 2048, hw, hw});
+        AddNode(m, "Relu", {"s"}, {"r"});
+        AddConv(m, "r", "Wd", "y", 1);
+        AddConstant(m, "We", Weights(512, 2048, 1, 8));
+        AddConstant(m, "Wf", Weights(4, 512, 3, 9));
+        ir::Node& e = AddConv(m, "r", "We", "e", 0);
+        SetInts(e, "strides", {2, 2});
+        AddConstant(m, "Wg", Weights(512, 512, 3, 10));
+        AddConstant(m, "Wh", Weights(512, 512, 3, 11));
+        AddConv(m, "e", "Wg", "g", 1);
+        ir::Node& h = AddConv(m, "g", "Wh", "h", 1);
+        SetInts(h, "strides", {2, 2});
+        AddConv(m, "h", "Wf", "y2", 1);
+        AddOutput(m, "y");
+        AddOutput(m, "y2");
+        const ir::Model original = m;
+        ASSERT_TRUE(*ConvFusionPass().Run(m));
+        ASSERT_TRUE(*ConvChannelsLastPass().Run(m));
+        ASSERT_EQ(m.graph.nodes.size(), 8u);
+        EXPECT_EQ(m.graph.nodes[1].GetInt("x_channels_last", 0), 1);
+        EXPECT_EQ(m.graph.nodes[2].GetInt("z_channels_last", 0), 1);
+        for (size_t e_g_h : {4, 5, 6}) {
+          EXPECT_EQ(m.graph.nodes[e_g_h].GetInt("x_channels_last", 0), 1);
+          EXPECT_EQ(m.graph.nodes[e_g_h].GetInt("y_channels_last", 0), 1);
+        }
+        SessionOptions options;
+        options.optimize.enabled = false;
+        options.threads = threads;
+        options.adapt_threads = false;
+        const std::map<std::string, Value> feeds{{"x", Value(Wavy({n, 8, hw, hw}, 7))}};
+        auto expected = Session::Create(original, options);
+        auto actual = Session::Create(m, options);
+        ASSERT_TRUE(expected.ok() && actual.ok());
+        auto want = (*expected)->Run(feeds);
+        auto got = (*actual)->Run(feeds);
+        ASSERT_TRUE(want.ok() && got.ok());
+        for (size_t i = 0; i < 2; ++i) {
+          EXPECT_EQ(kiln::testing::CompareValues((*got)[i], (*want)[i], {1e-4, 1e-4}), "")
+              << "output " << i << ", " << (relu_b ? "relu" : "no activation") << ", threads " << threads
+              << ", batch " << n;
+        }
       }
     }
   }
