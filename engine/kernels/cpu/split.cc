@@ -2,7 +2,9 @@
 // `split` attribute before opset 13, an input from 13 and in opset 1) or
 // into equal parts (the last one smaller when `num_outputs` is given).
 #include <algorithm>
+#include <vector>
 
+#include "engine/kernels/cpu/elementwise_chunks.h"
 #include "engine/kernels/cpu/kernel_util.h"
 #include "engine/kernels/cpu/strided_copy.h"
 
@@ -61,17 +63,29 @@ class SplitKernel final : public OpKernel {
     const int64_t outer = SizeFromDim(s, 0, axis);
     const int64_t inner = SizeFromDim(s, axis + 1, s.size());
     const int64_t in_block = dim * inner;
+    struct Part {
+      Tensor* out;
+      int64_t offset, block;  // within each of the `outer` input blocks
+    };
+    std::vector<Part> parts;
     int64_t offset = 0;
     for (int i = 0; i < outputs; ++i) {
       const int64_t block = split[static_cast<size_t>(i)] * inner;
       if (ctx.wants_output(i)) {
         Shape part_shape = s;
         part_shape[axis] = split[static_cast<size_t>(i)];
-        Tensor& out = ctx.AllocateOutput(i, in.dtype(), std::move(part_shape));
-        CopyStrided(in.dtype(), {outer, block}, ElementAt(in, offset), {in_block, 1}, out.raw_data(), {block, 1});
+        parts.push_back({&ctx.AllocateOutput(i, in.dtype(), std::move(part_shape)), offset, block});
       }
       offset += block;
     }
+    // Large inputs (a transformer's fused Q/K/V projection: 128 x 2304
+    // floats) are copied by the session's threads, a range of outer blocks each.
+    ForEachRowChunk(ctx.thread_pool(), outer, in_block, [&](int64_t first, int64_t last) {
+      for (const Part& part : parts) {
+        CopyStrided(in.dtype(), {last - first, part.block}, ElementAt(in, first * in_block + part.offset),
+                    {in_block, 1}, ElementAt(*part.out, first * part.block), {part.block, 1});
+      }
+    });
     return Status::Ok();
   }
 
