@@ -48,13 +48,13 @@ dnnl::memory::desc IoDesc(const Shape& shape, bool channels_last) {
 }
 
 // Per tap (ky, kx, ...) and output position (n, oy, ox, ...), tap-major:
-// where in channels-last x that position's input channels for that tap are
-// (input position = output position * stride - pad_begin + tap), null where
-// it lies in the padding. Dilations must be 1.
-std::vector<const float*> TapRows(const float* x, const ConvGeometry& g) {
+// the offset in channels-last x (in floats) of that position's input
+// channels for that tap (input position = output position * stride -
+// pad_begin + tap), -1 where it lies in the padding. Dilations must be 1.
+std::vector<int64_t> TapOffsets(const ConvGeometry& g) {
   const size_t rank = g.kernel.size();
   const int64_t positions = g.batch * g.grid_size();
-  std::vector<const float*> rows(static_cast<size_t>(g.kernel_size() * positions));
+  std::vector<int64_t> offsets(static_cast<size_t>(g.kernel_size() * positions));
   std::vector<int64_t> tap(rank, 0), out(rank, 0);
   for (int64_t t = 0; t < g.kernel_size(); ++t) {
     for (int64_t m = 0; m < positions; ++m) {
@@ -70,15 +70,14 @@ std::vector<const float*> TapRows(const float* x, const ConvGeometry& g) {
         offset = offset * g.image[d] + in;
       }
       const int64_t n = m / g.grid_size();
-      rows[static_cast<size_t>(t * positions + m)] =
-          inside ? x + (n * g.image_size() + offset) * g.in_channels : nullptr;
+      offsets[static_cast<size_t>(t * positions + m)] = inside ? (n * g.image_size() + offset) * g.in_channels : -1;
     }
     for (size_t d = rank; d-- > 0;) {  // next tap, row-major
       if (++tap[d] < g.kernel[d]) break;
       tap[d] = 0;
     }
   }
-  return rows;
+  return offsets;
 }
 
 // A memory of `desc` holding `plain` data: the plain memory itself when the
@@ -250,7 +249,10 @@ Result<DnnlConv::Plan> DnnlConv::BuildPlan(const ConvGeometry& g, bool has_bias,
     KILN_ASSIGN_OR_RETURN(plan.packed_weights,
                           packed_weights_.Get(plan.weights_plain, constant_weights_->raw_data(), plan.weights));
   }
-  if (plan.packed_weights && RunsPackedGemm(g)) plan.packed_gemm = PackedConvLayoutOf(plan.weights);
+  if (plan.packed_weights && RunsPackedGemm(g)) {
+    plan.packed_gemm = PackedConvLayoutOf(plan.weights);
+    if (plan.packed_gemm) plan.tap_offsets = TapOffsets(g);
+  }
   return plan;
 }
 
@@ -273,7 +275,7 @@ bool DnnlConv::RunsPackedGemm(const ConvGeometry& g) const {
                             activation_.kind == FusedActivation::Kind::kRelu;
   if (!channels_last || !relu_or_none || g.group != 1 || UsesWinograd(g)) return false;
   for (int64_t d : g.dilations) {
-    if (d != 1) return false;  // TapRows: undilated taps only
+    if (d != 1) return false;  // TapOffsets: undilated taps only
   }
   const double weight_bytes = 4.0 * static_cast<double>(g.in_channels) * static_cast<double>(g.out_channels) *
                               static_cast<double>(g.kernel_size());
@@ -294,8 +296,8 @@ Status DnnlConv::Run(const KernelContext& ctx, const ConvGeometry& g, const Tens
     return DnnlCatch("Conv", [&] { out = dnnl::memory(desc, DnnlEngine()); });
   };
   if (plan->packed_gemm) {
-    const std::vector<const float*> rows = TapRows(static_cast<const float*>(x.raw_data()), g);
-    PackedConvGemm(rows.data(), g.kernel_size(), g.batch * g.grid_size(), g.in_channels,
+    PackedConvGemm(static_cast<const float*>(x.raw_data()), plan->tap_offsets.data(), g.kernel_size(),
+                   g.batch * g.grid_size(), g.in_channels,
                    static_cast<const float*>(plan->packed_weights->get_data_handle()), *plan->packed_gemm,
                    g.out_channels, bias != nullptr ? static_cast<const float*>(bias->raw_data()) : nullptr,
                    residual != nullptr ? static_cast<const float*>(residual->raw_data()) : nullptr,

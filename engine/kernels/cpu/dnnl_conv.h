@@ -93,6 +93,9 @@ class DnnlConv {
     // Set when a convolution on few positions runs PackedConvGemm on
     // the packed weights instead of the primitive (packed_conv_gemm.h).
     std::optional<PackedConvLayout> packed_gemm;
+    // With packed_gemm: per tap and output position, where in the input its
+    // channels start (floats), -1 in the padding (PackedConvGemm's rows).
+    std::vector<int64_t> tap_offsets;
   };
 
   // Whether a plan for `g` runs oneDNN's Winograd (marked so, and the image large enough).

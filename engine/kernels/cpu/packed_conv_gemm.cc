@@ -86,7 +86,7 @@ KILN_AVX512 void TileOfRows(int rows, const float* const* x, int64_t k, const fl
 
 // What one call multiplies (see PackedConvGemm).
 struct Problem {
-  const float* const* rows;  // [taps][row_count], never null here
+  const float* const* rows;  // [taps][row_count], padding pointing at zeros
   int64_t taps, row_count, channels;
   const float* weights;
   PackedConvLayout layout;
@@ -172,22 +172,15 @@ std::optional<PackedConvLayout> PackedConvLayoutOf(const dnnl::memory::desc& wei
   return PackedConvLayout{block, b.strides[0]};
 }
 
-void PackedConvGemm(const float* const* rows, int64_t taps, int64_t row_count, int64_t channels,
+void PackedConvGemm(const float* x, const int64_t* offsets, int64_t taps, int64_t row_count, int64_t channels,
                     const float* weights, const PackedConvLayout& layout, int64_t n_out, const float* bias,
                     const float* residual, bool relu, float* y, ThreadPool* pool) {
-  // Null rows (padding) read zeros.
+  // Row pointers for the tiles; padding reads zeros.
   const std::vector<float> zeros(static_cast<size_t>(channels), 0.0f);
-  std::vector<const float*> resolved;
-  for (int64_t i = 0; i < taps * row_count; ++i) {
-    if (rows[i] == nullptr) {
-      resolved.assign(rows, rows + taps * row_count);
-      for (const float*& r : resolved) r = r != nullptr ? r : zeros.data();
-      rows = resolved.data();
-      break;
-    }
-  }
+  std::vector<const float*> rows(static_cast<size_t>(taps * row_count));
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = offsets[i] < 0 ? zeros.data() : x + offsets[i];
   std::vector<float> partial(taps > 1 ? static_cast<size_t>(row_count * n_out) : 0);
-  const Problem problem{rows, taps, row_count, channels, weights, layout, n_out, bias, residual, relu, y,
+  const Problem problem{rows.data(), taps, row_count, channels, weights, layout, n_out, bias, residual, relu, y,
                         partial.data()};
   const int vectors = static_cast<int>(layout.block / 16);
   const int64_t blocks = (n_out + layout.block - 1) / layout.block;

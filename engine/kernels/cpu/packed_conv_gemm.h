@@ -1,8 +1,8 @@
 // A convolution over channels-last activations is a matrix product: rows
 // are the output positions (batch x spatial), K the kernel's taps times the
 // input channels (K index = (ky, kx, channel)), N the output channels. The
-// caller passes, per tap and output position, a pointer to the input
-// position's channels, so nothing is copied (no im2col). This runs that
+// caller passes, per tap and output position, where the input position's
+// channels start, so nothing is copied (no im2col). This runs that
 // product on the weights oneDNN packed for its own convolution (output
 // channels in blocks of 32, 48 or 64, each block K rows of `block` floats),
 // with the bias, the residual sum and ReLU applied as each tile of the
@@ -42,14 +42,14 @@ struct PackedConvLayout {
 // nullopt otherwise.
 std::optional<PackedConvLayout> PackedConvLayoutOf(const dnnl::memory::desc& weights);
 
-// y[m][n] = relu?(sum_t sum_c rows[t][m][c] * W[n][t][c] + bias[n] +
-// residual[m][n]) for m < row_count, n < n_out: `rows` holds taps x
-// row_count pointers (tap-major) to `channels` floats each, null for a tap
-// in the padding (zeros). y and residual are [row_count][n_out] (residual
-// may be null, or equal to y); bias may be null. Taps are summed one after
-// another through a scratch of partial sums. The output channel blocks are
-// split over `pool` (may be null).
-void PackedConvGemm(const float* const* rows, int64_t taps, int64_t row_count, int64_t channels,
+// y[m][n] = relu?(sum_t sum_c x[offsets[t][m] + c] * W[n][t][c] + bias[n] +
+// residual[m][n]) for m < row_count, n < n_out: `offsets` holds taps x
+// row_count offsets into x (tap-major), each the start of `channels`
+// floats, or -1 for a tap in the padding (zeros). y and residual are
+// [row_count][n_out] (residual may be null, or equal to y); bias may be
+// null. Taps are summed one after another through a scratch of partial
+// sums. The output channel blocks are split over `pool` (may be null).
+void PackedConvGemm(const float* x, const int64_t* offsets, int64_t taps, int64_t row_count, int64_t channels,
                     const float* weights, const PackedConvLayout& layout, int64_t n_out, const float* bias,
                     const float* residual, bool relu, float* y, ThreadPool* pool);
 

@@ -43,12 +43,11 @@ TEST(PackedConvGemmTest, MatchesDefinition) {
       for (size_t i = 0; i < w.size(); ++i) w[i] = Wavy(static_cast<int64_t>(i), 2);
       for (size_t i = 0; i < bias.size(); ++i) bias[i] = Wavy(static_cast<int64_t>(i), 3);
       for (size_t i = 0; i < residual.size(); ++i) residual[i] = Wavy(static_cast<int64_t>(i), 4);
-      std::vector<const float*> rows(static_cast<size_t>(s.taps * s.rows));
+      std::vector<int64_t> offsets(static_cast<size_t>(s.taps * s.rows));
       for (int64_t t = 0; t < s.taps; ++t) {
         for (int64_t m = 0; m < s.rows; ++m) {
           const bool padding = s.taps > 1 && (t * s.rows + m) % 5 == 4;
-          rows[static_cast<size_t>(t * s.rows + m)] =
-              padding ? nullptr : input.data() + (m + t) % (s.rows + 1) * s.channels;
+          offsets[static_cast<size_t>(t * s.rows + m)] = padding ? -1 : (m + t) % (s.rows + 1) * s.channels;
         }
       }
       const std::vector<float> packed = Pack(w, s.n_out, k, block);
@@ -60,14 +59,15 @@ TEST(PackedConvGemmTest, MatchesDefinition) {
           std::vector<float> y(residual.size(), -77.0f);
           if (in_place) y = residual;
           const float* r = with_residual ? (in_place ? y.data() : residual.data()) : nullptr;
-          PackedConvGemm(rows.data(), s.taps, s.rows, s.channels, packed.data(), layout, s.n_out,
+          PackedConvGemm(input.data(), offsets.data(), s.taps, s.rows, s.channels, packed.data(), layout, s.n_out,
                          with_bias ? bias.data() : nullptr, r, relu, y.data(), p);
           for (int64_t m = 0; m < s.rows; ++m) {
             for (int64_t n = 0; n < s.n_out; ++n) {
               double expected = with_bias ? bias[static_cast<size_t>(n)] : 0.0;
               for (int64_t t = 0; t < s.taps; ++t) {
-                const float* row = rows[static_cast<size_t>(t * s.rows + m)];
-                if (row == nullptr) continue;
+                const int64_t offset = offsets[static_cast<size_t>(t * s.rows + m)];
+                if (offset < 0) continue;
+                const float* row = input.data() + offset;
                 for (int64_t c = 0; c < s.channels; ++c)
                   expected += static_cast<double>(row[c]) * w[static_cast<size_t>(n * k + t * s.channels + c)];
               }

@@ -175,6 +175,17 @@ inline void ForEachTap(const PoolPlan& plan, int64_t p, F&& f) {
   for (size_t d = 0; d < rank; ++d) {
     if (counts[d] == 0) return;
   }
+  int64_t offset = plan.first_offset[static_cast<size_t>(p)];
+  int64_t col_offset = plan.first_col_offset[static_cast<size_t>(p)];
+  if (rank == 2) {  // the common 2-D window: two plain loops
+    for (int64_t r = 0; r < counts[0]; ++r) {
+      for (int64_t c = 0; c < counts[1]; ++c) {
+        f(offset + r * plan.tap_strides[0] + c * plan.tap_strides[1],
+          col_offset + r * plan.tap_col_strides[0] + c * plan.tap_col_strides[1]);
+      }
+    }
+    return;
+  }
   int64_t tap[8] = {0};
   std::vector<int64_t> tap_storage;
   int64_t* idx = tap;
@@ -182,8 +193,6 @@ inline void ForEachTap(const PoolPlan& plan, int64_t p, F&& f) {
     tap_storage.assign(rank, 0);
     idx = tap_storage.data();
   }
-  int64_t offset = plan.first_offset[static_cast<size_t>(p)];
-  int64_t col_offset = plan.first_col_offset[static_cast<size_t>(p)];
   const size_t last = rank - 1;
   const int64_t inner_count = counts[last];
   const int64_t inner_stride = plan.tap_strides[last];
@@ -353,17 +362,7 @@ class ChannelsLastPoolKernel final : public OpKernel {
         const T* in = src + n * in_positions * channels;
         T* out = dst + job * channels;
         taps.clear();
-        if (plan.tap_strides.size() == 2) {  // the common 2-D window, without the generic walk
-          const int64_t rows = plan.tap_counts[static_cast<size_t>(p) * 2];
-          const int64_t cols = plan.tap_counts[static_cast<size_t>(p) * 2 + 1];
-          const T* corner = in + plan.first_offset[static_cast<size_t>(p)] * channels;
-          for (int64_t r = 0; r < rows; ++r) {
-            const T* row = corner + r * plan.tap_strides[0] * channels;
-            for (int64_t c = 0; c < cols; ++c) taps.push_back(row + c * plan.tap_strides[1] * channels);
-          }
-        } else {
-          ForEachTap(plan, p, [&](int64_t row, int64_t) { taps.push_back(in + row * channels); });
-        }
+        ForEachTap(plan, p, [&](int64_t row, int64_t) { taps.push_back(in + row * channels); });
         const auto count = static_cast<int64_t>(taps.size());
         if (count == 0) {  // a window entirely in the padding
           std::fill(out, out + channels, max ? std::numeric_limits<T>::lowest() : T(0));

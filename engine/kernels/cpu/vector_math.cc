@@ -308,7 +308,7 @@ struct Kernels {
   }
   // std::max's choice: the first operand unless it is less than the second.
   struct MaxOp {
-    KILN_VEC_INLINE V operator()(V a, V b) const { return a < b ? b : a; }
+    KILN_VEC_INLINE V operator()(V a, V b) const { return Max(a, b); }
     KILN_VEC_INLINE float operator()(float a, float b) const { return a < b ? b : a; }
   };
   KILN_VEC_INLINE static void ReduceRows(RowReduction reduction, const float* const* rows, int64_t count, float* out,
