@@ -15,6 +15,7 @@ packages=(
   libdnnl-dev
   libgrpc++-dev protobuf-compiler-grpc libabsl-dev
   libboost-dev rapidjson-dev libspdlog-dev
+  libgoogle-perftools-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev

@@ -10,7 +10,8 @@
 // still unanswered, spread over the connections (HTTP/2 multiplexes them).
 //
 // The request message is built once and reused; responses are checked for
-// their gRPC status only (outputs are not decoded). Not thread-safe: Run
+// their gRPC status only (outputs are not decoded); the channels use gRPC's
+// minimal filter stack (no deadlines or compression). Not thread-safe: Run
 // from one thread at a time.
 #pragma once
 
