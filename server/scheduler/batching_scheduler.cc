@@ -188,7 +188,7 @@ std::vector<QueuedRequest> BatchingScheduler::TakeCallerBatchLocked(Clock::time_
   if (stopping_ || queue_.empty()) return {};
   const Clock::time_point now = Clock::now();
   const uint64_t average = average_execution_ns_.load(std::memory_order_relaxed);
-  if (NsSince(began, now) + average >= options_.execute_on_caller_below_us * 1000) return {};
+  if (NsSince(began, now) + average >= options_.caller_drain_budget_us * 1000) return {};
   const BatchDecision decision = batcher_.Decide(queue_, now, false);
   if (decision.requests == 0) return {};
   return TakeBatchLocked(decision.requests);

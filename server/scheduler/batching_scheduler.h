@@ -13,7 +13,7 @@
 // execution is done (and answered), the caller keeps the instance and runs
 // the batches that queued meanwhile too, as long as the batcher would run
 // them now and its time on the instance stays under
-// execute_on_caller_below_us; then the worker takes over. Under load this
+// caller_drain_budget_us; then the worker takes over. Under load this
 // saves the worker's wake-up per batch, and the wake-ups of protocol threads
 // that answers sent from a worker cause (MLP at concurrency 16 over gRPC:
 // 0.95 -> 0.59 context switches per request). Statistics, ordering numbers
@@ -83,7 +83,7 @@ class BatchingScheduler final : public Scheduler {
   void RunOnCaller(size_t instance, QueuedRequest entry);
   // The next batch a caller that began running at `began` may run too:
   // requests wait that the batcher would run now, and the caller's time
-  // budget (execute_on_caller_below_us) leaves room for one more execution.
+  // budget (caller_drain_budget_us) leaves room for one more execution.
   // Empty otherwise.
   std::vector<QueuedRequest> TakeCallerBatchLocked(std::chrono::steady_clock::time_point began);
   // Takes the first `requests` queued requests as the next batch to run:

@@ -64,10 +64,10 @@ struct SchedulerOptions {
   // instead of waking the instance's worker and waiting for it: no thread
   // handoff on the way in or out. The instance counts as busy meanwhile, so
   // instances still bound how many executions run at once; the caller then
-  // also runs what queued behind it, within execute_on_caller_below_us of
-  // its own start. False: every
-  // request goes through the queue and a worker (tests that hold executions
-  // at on_execution_start while they enqueue more from the same thread).
+  // also runs what queued behind it, within caller_drain_budget_us of its
+  // own start. False: every request goes through the queue and a worker
+  // (tests that hold executions at on_execution_start while they enqueue
+  // more from the same thread).
   bool execute_on_caller = true;
   // ... but only while the version's executions take less than this on
   // average (a moving average of every execution, on any thread; the first
@@ -75,6 +75,17 @@ struct SchedulerOptions {
   // front-end thread that other connections need, and next to it the
   // handoff costs nothing that matters.
   uint64_t execute_on_caller_below_us = 1000;
+  // How long a caller that took the fast path may keep its instance to run
+  // the batches that queue behind it (its elapsed time plus the average
+  // execution must stay under this); then the instance's worker takes over.
+  // Under steady load the queue seldom empties, so the worker, once in
+  // charge, keeps the instance, and each of its batches costs wake-ups of
+  // the protocol threads that its answers complete on: batched MLP at
+  // concurrency 16 over gRPC, 19.4-19.9k infer/s with 1 ms, 21.7-22.2k
+  // with 4 ms, 23.1-24.1k with 10 ms (docs/performance.md, section 3). The
+  // price: one front-end thread held up to this long while others serve
+  // the connections.
+  uint64_t caller_drain_budget_us = 10000;
   // Observation hook (tests): called on an instance's thread with the
   // instance index and the batch's request count just before each engine
   // call. May block (that instance then stalls); must not call back into the
