@@ -422,6 +422,14 @@ Result<std::unique_ptr<OpKernel>> MakePool(const KernelInit& init, PoolKind kind
                                                   init.node.GetInt("count_include_pad", 0) != 0, storage_order, p));
 }
 
+// A global pool's output shape: N and C of `in`, every other dimension 1.
+Shape GlobalPoolShape(const Shape& in) {
+  Shape out(in.size(), 1);
+  out[0] = in[0];
+  out[1] = in[1];
+  return out;
+}
+
 // Global pools reduce each (n, c) plane to one value; output dims are all 1 past N, C.
 class GlobalPoolKernel final : public OpKernel {
  public:
@@ -431,9 +439,7 @@ class GlobalPoolKernel final : public OpKernel {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor& x = ctx.input(0);
     if (x.rank() < 2) return ShapeError("input must have rank >= 2, got " + ShapeToString(x.shape()));
-    Shape out_shape(x.shape().size(), 1);
-    out_shape[0] = x.dim(0);
-    out_shape[1] = x.dim(1);
+    const Shape out_shape = GlobalPoolShape(x.shape());
     const int64_t planes = x.dim(0) * x.dim(1);
     const int64_t plane = SizeFromDim(x.shape(), 2, x.shape().size());
     auto run = [&](auto tag) {
@@ -483,9 +489,7 @@ class ChannelsLastGlobalPoolKernel final : public OpKernel {
     KILN_RETURN_IF_ERROR(ctx.RequireTensor(0));
     const Tensor& x = ctx.input(0);
     if (x.rank() < 3) return ShapeError("channels-last input must have rank >= 3, got " + ShapeToString(x.shape()));
-    Shape out_shape(x.shape().size(), 1);
-    out_shape[0] = x.dim(0);
-    out_shape[1] = x.dim(1);
+    const Shape out_shape = GlobalPoolShape(x.shape());
     const int64_t channels = x.dim(1);
     const int64_t positions = SizeFromDim(x.shape(), 2, x.shape().size());
     auto run = [&](auto tag) {
