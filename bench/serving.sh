@@ -18,6 +18,11 @@
 #     The batched BERT carries a model_warmup sample at the benchmark's
 #     sequence length, which the server's batch-size warmup (on unless
 #     --batch-size-warmup off) runs at every batch size 1-16 at load.
+#     At concurrency 16 also "linear" (scripts/export_models.py --only
+#     linear): the MLP's input and output with 1/68 of its weights, so the
+#     protocol's own cost per request, which bounds what batching the MLP
+#     can reach. Each run records the server's CPU time per request (from
+#     /proc, the client's share of the cores not counted).
 #  3. overload: the batched MLP with a bounded queue, first at its measured
 #     capacity, then offered twice that rate for --overload-secs (30 s): the
 #     p99 of accepted requests, how many were rejected and how fast (client
@@ -64,8 +69,8 @@ done
 want() { [[ ",$only," == *",$1,"* ]]; }
 
 [ -x "$kiln" ] || { echo "missing $kiln: run scripts/build.sh" >&2; exit 1; }
-for m in mlp bert_mini; do
-  [ -f "$models_dir/$m/model.onnx" ] || $python scripts/export_models.py "$models_dir" >&2
+for m in mlp bert_mini linear; do
+  [ -f "$models_dir/$m/model.onnx" ] || $python scripts/export_models.py "$models_dir" --only "$m" >&2
 done
 
 repo=$out_dir/repo
@@ -96,6 +101,8 @@ add_model mlp mlp "$mlp_io" ""
 add_model mlp_batched mlp "$mlp_io" "dynamic_batching { }"
 add_model mlp_delayed mlp "$mlp_io" "dynamic_batching { max_queue_delay_microseconds: 100 }"
 add_model mlp_bounded mlp "$mlp_io" "dynamic_batching { default_queue_policy { max_queue_size: 32 } }"
+add_model linear linear "$mlp_io" ""
+add_model linear_batched linear "$mlp_io" "dynamic_batching { }"
 add_model bert_mini bert_mini "$bert_io" ""
 bert_warmup="model_warmup [ { name: \"sequence $sequence\" batch_size: 1
   inputs { key: \"input_ids\" value: { data_type: TYPE_INT64 dims: [ $sequence ] zero_data: true } }
@@ -122,6 +129,8 @@ for _ in $(seq 300); do
 done
 curl -sf "localhost:$http_port/v2/health/ready" > /dev/null || { echo "server not ready" >&2; exit 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server/status; }
+cpu_ticks() { awk '{print $14 + $15}' /proc/$server/stat; }  # user + system, in clock ticks
+ticks_per_second=$(getconf CLK_TCK)
 grep -h "warmed batch sizes\|batch sizes not warmed" "$out_dir/server.log" | sed 's/^.*\] //' >&2 || true
 echo "server RSS after load: $(($(rss_kb) / 1024)) MiB" >&2
 
@@ -129,8 +138,16 @@ perf() {  # tag protocol model perf-args...  (window: $window, default --duratio
   local tag=$1 protocol=$2 model=$3 port=$http_port
   shift 3
   [ "$protocol" = grpc ] && port=$grpc_port
-  "$kiln" perf -m "$model" -i "$protocol" -u "localhost:$port" --duration "${window:-$duration}" --warmup "$warmup" --json "$@" |
-    jq -c --arg tag "$tag" '. + {tag: $tag}' >> "$results"
+  local line before
+  before=$(cpu_ticks)
+  line=$("$kiln" perf -m "$model" -i "$protocol" -u "localhost:$port" --duration "${window:-$duration}" \
+    --warmup "$warmup" --json "$@")
+  # The server's CPU per request: its CPU time over warm-up and window,
+  # divided by the requests of both (the warm-up taken at the window's rate).
+  jq -c --arg tag "$tag" --argjson ticks "$(($(cpu_ticks) - before))" --argjson hz "$ticks_per_second" \
+    --argjson seconds "$(jq -n "${window:-$duration} + $warmup")" \
+    '. + {tag: $tag, server_cpu_us_per_request: (if .steps[0].throughput > 0 then
+       $ticks / $hz * 1e6 / (.steps[0].throughput * $seconds) else null end)}' <<< "$line" >> "$results"
 }
 bert_args=(--shape "input_ids=1,$sequence" --input "attention_mask=$out_dir/mask.npy")
 
@@ -163,6 +180,9 @@ if want batching; then
     perf batching grpc bert_mini --concurrency-range "$c" "${client[@]}" "${bert_args[@]}"
     perf batching grpc bert_mini_batched --concurrency-range "$c" "${client[@]}" "${bert_args[@]}"
   done
+  echo "batching: the protocol's ceiling (linear), concurrency 16 ..." >&2
+  perf batching grpc linear --concurrency-range 16 --async
+  perf batching grpc linear_batched --concurrency-range 16 --async
 fi
 
 # --- 3. overload ---------------------------------------------------------------
@@ -216,18 +236,27 @@ if over:
 batch = [r for r in rows if r["tag"] == "batching"]
 if batch:
     print("### Dynamic batching (gRPC, batch size 1 per request)\n")
-    print("| model | concurrency | unbatched infer/s | batched infer/s | speed-up | unbatched p99 ms | batched p99 ms | p99 ratio | avg batch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | concurrency | unbatched infer/s | batched infer/s | speed-up | unbatched p99 ms | batched p99 ms | p99 ratio | avg batch | server CPU us/req unbatched, batched |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     by = {(r["model"], step(r)["concurrency"]): step(r) for r in batch}
+    cpu = {(r["model"], step(r)["concurrency"]): r.get("server_cpu_us_per_request") for r in batch}
+    def us(v): return f"{v:.0f}" if v is not None else "-"
     for model, label, batched in (("mlp", "mlp", "mlp_batched"), ("mlp", "mlp, delay 100 us", "mlp_delayed"),
-                                  ("bert_mini", "bert_mini", "bert_mini_batched")):
+                                  ("bert_mini", "bert_mini", "bert_mini_batched"),
+                                  ("linear", "linear (the MLP's I/O, 1/68 of its weights)", "linear_batched")):
         for c in (1, 4, 8, 16):
             u, d = by.get((model, c)), by.get((batched, c))
             if not u or not d: continue
             sv = d.get("server", {})
             avg = sv.get("inferences", 0) / sv["executions"] if sv.get("executions") else 0
             print(f"| {label} | {c} | {u['throughput']:.0f} | {d['throughput']:.0f} | {d['throughput']/max(u['throughput'],1e-9):.2f}x | "
-                  f"{lat(u,'p99')/1000:.2f} | {lat(d,'p99')/1000:.2f} | {lat(d,'p99')/max(lat(u,'p99'),1e-9):.2f} | {avg:.1f} |")
+                  f"{lat(u,'p99')/1000:.2f} | {lat(d,'p99')/1000:.2f} | {lat(d,'p99')/max(lat(u,'p99'),1e-9):.2f} | {avg:.1f} | "
+                  f"{us(cpu[(model, c)])}, {us(cpu[(batched, c)])} |")
+    mlp, ceiling = by.get(("mlp", 16)), by.get(("linear_batched", 16))
+    if mlp and ceiling:
+        print(f"\nThe protocol's ceiling at concurrency 16: the batched linear model's {ceiling['throughput']:.0f} infer/s "
+              f"is {ceiling['throughput']/max(mlp['throughput'],1e-9):.2f}x the unbatched MLP's {mlp['throughput']:.0f}, "
+              "the speed-up batching would give the MLP if its own compute cost nothing.")
     print()
 cap = [r for r in rows if r["tag"] in ("capacity", "at_capacity", "overload")]
 if cap:

@@ -7,6 +7,11 @@ weights, and PyTorch's outputs for fixed inputs as references.
 For each model it writes OUT_DIR/<name>/model.onnx, OUT_DIR/<name>/inputs/<input>.npy
 and OUT_DIR/<name>/expected/<output>.npy. Models already exported are kept
 unless --force is given. Uses Debian's python3-torch and python3-torchvision.
+
+Besides the architectures the reference tests run (MODELS), --only takes
+"linear": one 784->10 layer with the MLP's input and output and 1/68 of its
+weights, which bench/serving.sh serves to measure what the protocol alone
+costs per request.
 """
 import argparse
 import math
@@ -117,14 +122,15 @@ def build(name, gen):
         dyn = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                "last_hidden_state": {0: "batch", 1: "sequence"}, "pooled": {0: "batch"}}
         return model, {"input_ids": ids, "attention_mask": mask}, ["last_hidden_state", "pooled"], dyn, 17
-    if name == "mlp":
-        model = Mlp()
+    if name in ("mlp", "linear"):
+        model = Mlp() if name == "mlp" else nn.Linear(784, 10)
         x = torch.randn(4, 784, generator=gen)
         return model, {"input": x}, ["logits"], {"input": {0: "batch"}, "logits": {0: "batch"}}, 13
     raise SystemExit(f"unknown model '{name}'")
 
 
 MODELS = ["mlp", "mobilenet_v2", "resnet50", "bert_mini", "bert_base"]
+EXTRA_MODELS = ["linear"]  # exported only when named with --only
 
 
 def export(name, out_dir, force):
@@ -156,7 +162,8 @@ def export(name, out_dir, force):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir")
-    parser.add_argument("--only", nargs="*", default=None, help="export just these models")
+    parser.add_argument("--only", nargs="*", default=None, choices=MODELS + EXTRA_MODELS,
+                        help="export just these models")
     parser.add_argument("--force", action="store_true", help="export again even when present")
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
