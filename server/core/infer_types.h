@@ -57,6 +57,11 @@ struct InferRequest {
   uint64_t timeout_us = 0;
   // Every other request parameter, as sent.
   Parameters parameters;
+  // False: the scheduler never runs this request on the thread that submits
+  // it (see SchedulerOptions::execute_on_caller). For a front end whose
+  // threads each own connections (the HTTP server), where an execution on
+  // one of them would stall every connection it owns.
+  bool may_run_on_caller = true;
 };
 
 struct InferOutput {

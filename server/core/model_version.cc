@@ -130,6 +130,7 @@ void ModelVersion::Infer(InferRequest request, std::chrono::steady_clock::time_p
   scheduled->inputs = std::move(prepared->feeds);
   scheduled->priority = request.priority;
   scheduled->timeout_us = request.timeout_us;
+  scheduled->may_run_on_caller = request.may_run_on_caller;
   scheduled->arrival = arrival;
   scheduled->done = [shared = shared_, outputs = std::move(prepared->outputs), id = std::move(request.id),
                      done = std::move(done)](Result<std::map<std::string, Tensor>> result,

@@ -16,15 +16,30 @@ namespace kiln::server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// One io_context per I/O thread, each connection bound to one of them (round
+// robin at accept). Threads that share one io_context contend for its
+// scheduler's mutex on every operation: with the default 4 threads on 2
+// cores that lock cost the batched linear model of bench/serving.sh about
+// 25 µs of server CPU per request (docs/performance.md, section 3).
 struct AsyncHttpServer::Impl {
   Impl(HttpServerOptions options, Router router, asio::ip::address address)
-      : io(options.threads),
-        work(asio::make_work_guard(io)),
-        acceptor(asio::make_strand(io)),
+      : contexts(MakeContexts(options.threads)),
+        acceptor(asio::make_strand(*contexts.front())),
         address(address),
-        registry(std::make_shared<ConnectionRegistry>(std::move(router), std::move(options))) {}
+        registry(std::make_shared<ConnectionRegistry>(std::move(router), std::move(options))) {
+    for (const auto& io : contexts) work.push_back(asio::make_work_guard(*io));
+  }
+
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+    return contexts;
+  }
 
   void Accept() {
+    // The accept handler runs on the acceptor's strand: next_context needs no lock.
+    asio::io_context& io = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
     acceptor.async_accept(asio::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
@@ -36,12 +51,13 @@ struct AsyncHttpServer::Impl {
     });
   }
 
-  // Declared first: destroyed last, after everything that refers to it.
-  asio::io_context io;
-  // Keeps the I/O threads running while no operation is pending (a request
+  // Declared first: destroyed last, after everything that refers to them.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  // Keep the I/O threads running while no operation is pending (a request
   // waiting for the engine has none) until Stop.
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor;
+  size_t next_context = 0;
   asio::ip::address address;
   std::shared_ptr<ConnectionRegistry> registry;
   std::vector<std::thread> threads;
@@ -83,8 +99,8 @@ Status AsyncHttpServer::Start() {
   s.port = s.acceptor.local_endpoint().port();
   s.started = true;
   s.Accept();
-  s.threads.reserve(static_cast<size_t>(options.threads));
-  for (int i = 0; i < options.threads; ++i) s.threads.emplace_back([&s] { s.io.run(); });
+  s.threads.reserve(s.contexts.size());
+  for (const auto& io : s.contexts) s.threads.emplace_back([context = io.get()] { context->run(); });
   return Status::Ok();
 }
 
@@ -105,8 +121,8 @@ void AsyncHttpServer::Stop() {
   }
   // From here on, responses arriving from other threads are dropped.
   s.registry->CloseGate();
-  s.work.reset();
-  s.io.stop();
+  for (auto& guard : s.work) guard.reset();
+  for (const auto& io : s.contexts) io->stop();
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
   // The close posted above may not have run before the threads stopped.

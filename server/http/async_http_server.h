@@ -2,8 +2,13 @@
 // requests through a Router. The transport under the KServe v2 front-end
 // (HttpServer) and the metrics endpoint (MetricsServer).
 //
-// - A fixed pool of `threads` I/O threads runs every connection (no thread
-//   per connection); each connection is serialised on its own strand.
+// - A fixed pool of `threads` I/O threads, each with an io_context of its
+//   own; an accepted connection is bound to the next one in turn (no thread
+//   per connection) and serialised on its own strand. Threads sharing one
+//   io_context contend for its lock on every operation. The flip side: a
+//   handler that blocks stalls every connection of its thread, so handlers
+//   must not block (the v2 routes hand inference to the model's threads and
+//   repository loads to a worker).
 // - Keep-alive (HTTP/1.1 default), TCP_NODELAY, "Expect: 100-continue".
 // - Bodies above `max_body_bytes` get 413 {"error": ...} and the connection
 //   is closed cleanly (the rest of the upload is drained briefly first so the
@@ -11,9 +16,8 @@
 //   close; unknown paths 404, a known path with the wrong method 405.
 // - Handlers answer through a Responder, from any thread and at any time:
 //   the response is posted back to the connection's strand, so I/O threads
-//   need not wait for the engine (the v2 inference route may still run a
-//   short request inline, see docs/scheduling.md, "The fast path"). A
-//   handler that drops its Responder unanswered produces a 500.
+//   need not wait for the engine. A handler that drops its Responder
+//   unanswered produces a 500.
 // - Stop(): stops accepting, closes idle connections, lets every request in
 //   flight finish and send its response (bounded by `drain_timeout`), then
 //   joins the I/O threads. Responses that arrive later are dropped.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "server/http/testing/test_http_client.h"
@@ -86,6 +88,26 @@ TEST(AsyncHttpServer, HandlersMayAnswerLaterFromAnotherThread) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client.Request("GET", "/later").body, "{\"late\":true}");
   s.server->Stop();
   for (auto& worker : workers) worker.join();
+}
+
+TEST(AsyncHttpServer, EachConnectionStaysOnOneIoThreadAndConnectionsSpreadOverThem) {
+  std::mutex mutex;
+  std::set<std::thread::id> threads_of[2];  // by the connection named in the query
+  Started s = StartServer({{"GET", "/where", [&](HttpRequest request, Responder respond) {
+                              std::lock_guard<std::mutex> lock(mutex);
+                              threads_of[request.query == "b" ? 1 : 0].insert(std::this_thread::get_id());
+                              respond(HttpResponse::Json(200, "{}"));
+                            }}});  // two I/O threads
+  TestHttpClient a(s.port);
+  TestHttpClient b(s.port);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(a.Request("GET", "/where?a").status, 200);
+    EXPECT_EQ(b.Request("GET", "/where?b").status, 200);
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(threads_of[0].size(), 1u);
+  ASSERT_EQ(threads_of[1].size(), 1u);
+  EXPECT_NE(*threads_of[0].begin(), *threads_of[1].begin());
 }
 
 TEST(AsyncHttpServer, UnknownRouteIs404AndWrongMethodIs405) {

@@ -45,6 +45,9 @@ void Infer(InferenceService& service, const std::string& model, const std::strin
   Result<DecodedInferRequest> decoded =
       DecodeInferRequest(request.body, request.Header("inference-header-content-length"), model, version);
   if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
+  // Each I/O thread owns its connections (async_http_server.h): an execution
+  // here would stall all of them, so the model's own threads run it.
+  decoded->request.may_run_on_caller = false;
   // The result is encoded on the connection's I/O thread (Responder::Later),
   // not on the thread that completes the request.
   service.Infer(std::move(decoded->request),

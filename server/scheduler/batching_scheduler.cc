@@ -108,7 +108,7 @@ void BatchingScheduler::Enqueue(std::unique_ptr<ScheduledRequest> request) {
     return;
   }
   size_t instance = 0;
-  if (CanRunOnCallerLocked(&instance)) {
+  if (request->may_run_on_caller && CanRunOnCallerLocked(&instance)) {
     instance_state_[instance] = InstanceState::kCaller;
     ++running_on_callers_;
     if (preserve_ordering_) entry.sequence = next_sequence_++;

@@ -101,6 +101,8 @@ struct ScheduledRequest {
   uint64_t priority = 0;    // 0 = the default level
   uint64_t timeout_us = 0;  // 0 = the queue policy's default
   std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
+  // False: never run on the thread that calls Enqueue (InferRequest::may_run_on_caller).
+  bool may_run_on_caller = true;
   // Called exactly once: every model output by name (this request's slice of
   // a batch), or an error — ResourceExhausted for a full queue or a queue
   // timeout (the request never ran), Unavailable after Drain, or the engine's

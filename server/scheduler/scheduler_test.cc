@@ -709,6 +709,21 @@ TEST(SchedulerFastPath, NotTakenWhenTheBatcherWaitsForMoreRequests) {
   EXPECT_TRUE(f.answers.result(0).ok());
 }
 
+TEST(SchedulerFastPath, NotTakenForARequestThatForbidsIt) {
+  // What the HTTP front end asks for: its I/O threads each own connections.
+  Fixture f;
+  SchedulerOptions options;
+  std::promise<std::thread::id> ran_on;
+  options.on_execution_start = [&](size_t, size_t) { ran_on.set_value(std::this_thread::get_id()); };
+  f.Start(options, {MatMulAddSession()}, /*gated=*/false, /*execute_on_caller=*/true);
+  std::unique_ptr<ScheduledRequest> request = f.answers.Request(0, {{"X", RandomFloats({1, 4}, 0)}});
+  request->may_run_on_caller = false;
+  f.scheduler->Enqueue(std::move(request));  // idle instance, empty queue: the fast path's case
+  EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());  // a worker ran it
+  ASSERT_TRUE(f.answers.WaitFor(1));
+  EXPECT_TRUE(f.answers.result(0).ok());
+}
+
 TEST(SchedulerFastPath, RequestsArrivingMeanwhileQueueWithTheirPriorities) {
   Fixture f;
   SchedulerOptions options;
