@@ -131,6 +131,8 @@ TEST_F(HttpServerTest, InferWithJsonTensors) {
   EXPECT_EQ(service_.last_request.priority, 1u);
   EXPECT_EQ(service_.last_request.timeout_us, 100u);
   EXPECT_EQ(service_.last_request.model_version, "1");
+  // I/O threads own their connections: the model's threads run HTTP requests.
+  EXPECT_FALSE(service_.last_request.may_run_on_caller);
 }
 
 TEST_F(HttpServerTest, InferWithBinaryTensorDataInAndOut) {
